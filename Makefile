@@ -1,0 +1,47 @@
+# qingdan: `make run` serves the demo county, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run serve demo migrate test test-postgres bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "qingdan: http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+test: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: the suite is missing or mis-configured"; exit 1; fi; \
+	exit $$status
+
+bench: install
+	$(BIN)/python manage.py bench
+
+messages: install
+	cd townships && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
+	cd duties && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
+	cd delegations && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=".venv/*" --ignore="townships/*" --ignore="duties/*" --ignore="delegations/*"
+	$(BIN)/python manage.py compilemessages --ignore=".venv/*"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
