@@ -134,6 +134,12 @@ class ListEntryQuerySet(models.QuerySet):
         return self.filter(status=ListEntry.Status.PUBLISHED)
 
 
+# Kept at module level: the per-list proxies below connect to the same signal handlers.
+_LIST_ENTRY_HISTORY = HistoricalRecords(
+    m2m_fields=["townships"], verbose_name=_("historical list entry")
+)
+
+
 class ListEntryStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     PUBLISHED = "published", _("published")
@@ -234,7 +240,7 @@ class ListEntry(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[townships], verbose_name=_("historical list entry"))
+    history = _LIST_ENTRY_HISTORY
 
     objects = ListEntryQuerySet.as_manager()
 
@@ -328,3 +334,85 @@ class ListEntry(models.Model):
                 errors[field] = _("The department must belong to the item's county.")
         if errors:
             raise ValidationError(errors)
+
+
+class _OneListManager(models.Manager.from_queryset(ListEntryQuerySet)):
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=self.kind)
+
+    def deconstruct(self):  # managers of proxies are not serialized into migrations
+        return (False, "duties.models._OneListManager", None, (self.kind,), {})
+
+
+class OneListMixin:
+    """Base of the per-list proxies: each sees and creates entries of one list only."""
+
+    KIND: str = ""
+
+    def save(self, *args, **kwargs):
+        self.kind = self.KIND
+        super().save(*args, **kwargs)
+
+
+class PowerEntry(OneListMixin, ListEntry):
+    KIND = ListKind.POWER
+    objects = _OneListManager(ListKind.POWER)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("power list entry (权责清单)")
+        verbose_name_plural = _("power list (权责清单)")
+
+
+class TerritorialEntry(OneListMixin, ListEntry):
+    KIND = ListKind.TERRITORIAL
+    objects = _OneListManager(ListKind.TERRITORIAL)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("territorial list entry (属地管理清单)")
+        verbose_name_plural = _("territorial list (属地管理清单)")
+
+
+class AdmissionEntry(OneListMixin, ListEntry):
+    KIND = ListKind.ADMISSION
+    objects = _OneListManager(ListKind.ADMISSION)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("admission list entry (准入清单)")
+        verbose_name_plural = _("admission list (准入清单)")
+
+
+class ReclaimedEntry(OneListMixin, ListEntry):
+    KIND = ListKind.RECLAIMED
+    objects = _OneListManager(ListKind.RECLAIMED)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reclaimed list entry (收回清单)")
+        verbose_name_plural = _("reclaimed list (收回清单)")
+
+
+LIST_PROXIES = {
+    ListKind.POWER: PowerEntry,
+    ListKind.TERRITORIAL: TerritorialEntry,
+    ListKind.ADMISSION: AdmissionEntry,
+    ListKind.RECLAIMED: ReclaimedEntry,
+}
+
+
+def _record_history_of_proxies():
+    """django-simple-history connects its signals for ListEntry only; proxies send their own."""
+    recorder = _LIST_ENTRY_HISTORY
+    for proxy in LIST_PROXIES.values():
+        models.signals.post_save.connect(recorder.post_save, sender=proxy, weak=False)
+        models.signals.pre_delete.connect(recorder.pre_delete, sender=proxy, weak=False)
+        models.signals.post_delete.connect(recorder.post_delete, sender=proxy, weak=False)
+
+
+_record_history_of_proxies()
