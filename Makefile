@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve demo migrate test test-postgres bench messages clean
+.PHONY: install browser run demo migrate test bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,21 @@ run: demo
 	@echo "qingdan: http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
-test: install
+# Debian's Chromium for the browser tests (never a downloaded browser); best effort: without it
+# the browser tests skip and say why.
+browser:
+	@{ test -x /usr/bin/chromium && command -v pdftotext >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null) \
+	  || echo "chromium could not be installed: the browser tests will be skipped"; }
+
+test: install browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: the suite is missing or mis-configured"; exit 1; fi; \
 	exit $$status
 
 bench: install
 	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench_excel
 
 messages: install
 	cd townships && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    "axes",
     "townships",
     "duties",
     "delegations",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,7 +137,22 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+# Login throttling (django-axes): 5 failures for one username from one address lock that pair
+# out for 15 minutes; a success clears the count. Logins without a request (test client) pass.
+AUTHENTICATION_BACKENDS = [
+    "townships.web.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -148,11 +165,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Capped page size; a malformed limit/offset is a 400 naming the parameter.
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
+    # Every error is JSON {"detail", "errors"?}: 400 names the parameter or field.
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_VERSION": "v1",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -163,9 +186,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TownshipKindEnum": "townships.models.TownshipKind",
+        "TownshipCategoryEnum": "townships.models.TownshipCategory",
+        "DepartmentKindEnum": "townships.models.DepartmentKind",
+        "ItemCategoryEnum": "duties.models.Category",
+        "ListKindEnum": "duties.models.ListKind",
+        "ListEntryStatusEnum": "duties.models.ListEntryStatus",
+        "DelegationModeEnum": "delegations.models.DelegationMode",
+        "DelegationStateEnum": "delegations.models.DelegationState",
+        "LegalReviewEnum": "delegations.models.DelegationLegalReview",
+        "ChannelEnum": "delegations.models.AssignmentChannel",
+        "ResponsibilityEnum": "delegations.models.AssignmentResponsibility",
+        "RecordedByEnum": "delegations.models.AssignmentRecordedBy",
+    },
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# django-import-export: import needs the model's change permission, export its view permission;
+# the admin mixin (duties/excel/admin.py) also limits import to office staff (编办).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Business settings.
 QINGDAN = {

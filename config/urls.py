@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
-admin.site.site_header = admin.site.site_title = "qingdan"
+from config import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Public pages: county index at "/", counties, townships, history, checker; office dashboard.
+    path("", include("duties.web.urls")),
     path("admin/", admin.site.urls),
+    # REST API v1 with its OpenAPI schema (/api/v1/schema/) and Swagger UI (/api/v1/docs/).
+    *api.urls(),
+    # Login/logout and "my desk" (/accounts/login/, /home/); request pages (/requests/…, /assignments/…).
+    path("", include("townships.web.urls")),
+    path("", include("delegations.web.urls")),
 ]

@@ -410,6 +410,7 @@ def _record_history_of_proxies():
     """django-simple-history connects its signals for ListEntry only; proxies send their own."""
     recorder = _LIST_ENTRY_HISTORY
     for proxy in LIST_PROXIES.values():
+        proxy._meta.simple_history_manager_attribute = "history"
         models.signals.post_save.connect(recorder.post_save, sender=proxy, weak=False)
         models.signals.pre_delete.connect(recorder.pre_delete, sender=proxy, weak=False)
         models.signals.post_delete.connect(recorder.post_delete, sender=proxy, weak=False)

@@ -23,6 +23,12 @@ class World:
     township_b_user: object
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     county = CountyFactory(code="990101", name="示范县")

@@ -1,0 +1,192 @@
+"""REST API v1 wiring: routes, pagination, error handling and shared helpers.
+
+Every view lives in its app's ``api.py``; this module only assembles them under ``/api/v1/``
+and gives the whole API one pagination class and one error format:
+
+- success lists: ``{"count", "next", "previous", "results"}``;
+- errors: ``{"detail": "<message>"}``, plus ``"errors": {"<parameter or field>": [messages]}``
+  for a 400 so that a script can tell which parameter or field was wrong.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.urls import include, path, re_path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state of the object.")
+    default_code = "conflict"
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit/offset pagination whose page size is capped and whose parameters are checked.
+
+    DRF ignores a malformed ``limit`` or ``offset``; here it is a 400 naming the parameter.
+    A ``limit`` above the cap is lowered to the cap (documented in docs/api.md).
+    """
+
+    default_limit = DEFAULT_PAGE_SIZE
+    max_limit = MAX_PAGE_SIZE
+
+    @staticmethod
+    def _parse(request, name, minimum):
+        raw = request.query_params.get(name)
+        if raw is None or raw.strip() == "":
+            return None
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value < minimum:
+            raise exceptions.ValidationError(
+                {name: [gettext("Must be a whole number of at least %(minimum)d.") % {"minimum": minimum}]}
+            )
+        return value
+
+    def get_limit(self, request):
+        value = self._parse(request, self.limit_query_param, 1)
+        if value is None:
+            return self.default_limit
+        return min(value, self.max_limit)
+
+    def get_offset(self, request):
+        value = self._parse(request, self.offset_query_param, 0)
+        return value or 0
+
+
+def _django_validation_detail(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def _flatten(errors, prefix=""):
+    """Yield (parameter, message) pairs from a DRF error structure (dicts, lists, strings)."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if isinstance(value, (dict, list)):
+                yield from _flatten(value, f"{prefix}[{index}]")
+            else:
+                yield prefix, str(value)
+    else:
+        yield prefix, str(errors)
+
+
+def is_state_conflict(exc: DjangoValidationError) -> bool:
+    """A workflow error about the object's state (wrong state for the step) is a 409: the
+    workflow's StateConflict says so with ``http_status``."""
+    if getattr(exc, "http_status", None) == status.HTTP_409_CONFLICT:
+        return True
+    codes = set()
+    if hasattr(exc, "error_dict"):
+        for errors in exc.error_dict.values():
+            codes.update(getattr(e, "code", None) for e in errors)
+    else:
+        codes.update(getattr(e, "code", None) for e in getattr(exc, "error_list", [exc]))
+    return bool(codes & {"state", "invalid_state", "wrong_state", "conflict"})
+
+
+def exception_handler(exc, context):
+    """Turn every expected error into a JSON 4xx: validation → 400 naming the parameters or
+    fields, permission → 403, unknown object → 404, state conflict → 409.
+
+    Unexpected exceptions are not swallowed: they are bugs and stay 500s (the test suite
+    fuzzes every endpoint to make sure none is reachable).
+    """
+    if isinstance(exc, DjangoValidationError):
+        if is_state_conflict(exc):
+            exc = Conflict(
+                detail=" ".join(str(m) for m in exc.messages),
+                code=getattr(exc, "code", None) or Conflict.default_code,
+            )
+        else:
+            exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = exceptions.NotFound(detail=str(exc) or None)
+    elif isinstance(exc, ValueError) and getattr(exc, "param", None):
+        # A service's parameter error (e.g. the flag engine's FlagFilterError) names its parameter.
+        exc = exceptions.ValidationError({exc.param: [getattr(exc, "message", None) or str(exc)]})
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(detail=gettext("The change breaks a rule of the data: %(error)s") % {"error": exc})
+
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        pairs = list(_flatten(data))
+        response.data = {
+            "detail": "; ".join(
+                f"{name}: {message}" if name and name != "non_field_errors" else message
+                for name, message in pairs
+            ),
+            "errors": data,
+        }
+    elif not isinstance(response.data, dict) or "detail" not in response.data:
+        response.data = {"detail": response.data}
+    if isinstance(exc, Conflict):
+        response.data["code"] = exc.get_codes()
+    return response
+
+
+# Routes. Imported lazily: DRF's generic views read the settings that point at this module, so
+# the classes above must exist before anything imports rest_framework.generics.
+
+
+def build_router():
+    from rest_framework.routers import DefaultRouter
+
+    from delegations.api import AssignmentViewSet, DelegationViewSet
+    from duties.api import DutyItemViewSet
+    from townships.api import CountyViewSet, DepartmentViewSet, TownshipViewSet
+
+    router = DefaultRouter()
+    router.register("counties", CountyViewSet, basename="county")
+    router.register("townships", TownshipViewSet, basename="township")
+    router.register("departments", DepartmentViewSet, basename="department")
+    router.register("duty-items", DutyItemViewSet, basename="duty-item")
+    router.register("delegations", DelegationViewSet, basename="delegation")
+    router.register("assignments", AssignmentViewSet, basename="assignment")
+    return router
+
+
+def api_urlpatterns():
+    from delegations.api import FlagListView, FlagSummaryView
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    from duties.api import TownshipListsView
+
+    return [
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+        path("townships/<str:code>/lists/", TownshipListsView.as_view(), name="township-lists"),
+        path("flags/", FlagListView.as_view(), name="flag-list"),
+        path("flags/summary/", FlagSummaryView.as_view(), name="flag-summary"),
+        path("", include(build_router().urls)),
+    ]
+
+
+def urls():
+    """The /api/v1/ URL patterns, mounted by config/urls.py (a function, not a module-level
+    list: building them imports DRF's generic views, which read the settings that point at
+    this module). The URL kwarg must be ``version`` (URLPathVersioning)."""
+    return [
+        re_path(r"^api/(?P<version>v1)/", include((api_urlpatterns(), "api"), namespace="api")),
+    ]

@@ -1,0 +1,410 @@
+"""Forms of the request pages. They check the shape of what was typed (types, dates, files);
+every business rule is checked by ``delegations.workflow`` and shown per field."""
+
+from django import forms
+from django.template import loader
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from delegations.models import Assignment, Delegation, TownshipOpinion
+from delegations.uploads import validate_agreement_pdf
+from duties.models import DutyItem
+from townships.models import Township, TownshipCategory
+
+
+def model_label(model, name):
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def add_errors(form, error):
+    """Attach a ValidationError (e.g. a WorkflowError) to the form: each message to its field
+    where the form has one, the rest to the whole form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ItemPickerWidget(forms.Widget):
+    """Catalog items picked by search as you type (static/js/requests.js).
+
+    Renders the items already picked as ticked boxes (unticking one drops it) and a search box
+    that queries ``url``; without JavaScript the picked items still post back.
+    """
+
+    template_name = "requests/widgets/item_picker.html"
+
+    def __init__(self, attrs=None, *, multiple=True):
+        super().__init__(attrs)
+        self.multiple = multiple
+        self.queryset = DutyItem.objects.none()
+        self.url = ""
+
+    def value_from_datadict(self, data, files, name):
+        if self.multiple:
+            return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # nothing ticked means "no items", not "field left out"
+
+    def format_value(self, value):
+        if value in (None, ""):
+            return []
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return [str(v.pk if hasattr(v, "pk") else v) for v in values]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """Rendered with the project's template engine (templates/requests/widgets/)."""
+        context = self.get_context(name, value, attrs)
+        return mark_safe(loader.render_to_string(self.template_name, context))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        ids = [v for v in self.format_value(value) if str(v).isdigit()]
+        picked = list(self.queryset.filter(pk__in=ids).select_related("department")) if ids else []
+        context["widget"].update(
+            {"picked": picked, "url": self.url, "multiple": self.multiple}
+        )
+        return context
+
+
+def item_choice_label(item):
+    label = f"{item.code} {item.name}"
+    if item.sub_item:
+        label += f"（{item.sub_item}）"
+    return label
+
+
+class TownshipChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.get_category_display()}）"
+
+
+class TownshipScopeMixin:
+    """Townships ticked one by one, or every township of a category (一般/较大/特大)."""
+
+    def _setup_townships(self, county):
+        self.county = county
+        self.fields["townships"].queryset = Township.objects.filter(county=county).order_by("code")
+
+    def clean_townships_with_categories(self):
+        townships = list(self.cleaned_data.get("townships") or [])
+        categories = self.cleaned_data.get("township_categories") or []
+        if categories:
+            chosen = {t.pk for t in townships}
+            for township in self.fields["townships"].queryset.filter(category__in=categories):
+                if township.pk not in chosen:
+                    townships.append(township)
+                    chosen.add(township.pk)
+        return townships
+
+
+class RequestForm(TownshipScopeMixin, forms.Form):
+    """A department's delegation request: the fields of ``workflow.create_request``."""
+
+    SUBMIT = "submit"
+    DRAFT = "draft"
+
+    mode = forms.ChoiceField(
+        label=model_label(Delegation, "mode"),
+        choices=Delegation.Mode.choices,
+        widget=forms.RadioSelect,
+    )
+    duty_items = forms.ModelMultipleChoiceField(
+        label=model_label(Delegation, "duty_items"),
+        queryset=DutyItem.objects.none(),
+        required=False,
+        widget=ItemPickerWidget,
+        help_text=_("Type part of an item's name or code and pick it from the matches."),
+    )
+    item_codes = forms.CharField(
+        label=_("Or type item codes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One catalog item code per line (for use without the search box)."),
+    )
+    townships = TownshipChoiceField(
+        label=model_label(Delegation, "townships"),
+        queryset=Township.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    township_categories = forms.MultipleChoiceField(
+        label=_("All townships of a category"),
+        choices=TownshipCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Adds every township of the ticked categories to the townships above."),
+    )
+    reason = forms.CharField(
+        label=model_label(Delegation, "reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the townships should take this on. Needed when an item belongs to "
+                    "another department."),
+    )
+    legal_basis = forms.CharField(
+        label=model_label(Delegation, "legal_basis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    provincial_decision = forms.CharField(
+        label=model_label(Delegation, "provincial_decision"),
+        required=False,
+        max_length=200,
+        help_text=_("For a grant (赋权) of penalty powers: the provincial decision that "
+                    "grants them (行政处罚法 第二十四条)."),
+    )
+    agreement_scope = forms.CharField(
+        label=model_label(Delegation, "agreement_scope"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For an entrustment (委托): the items the written agreement covers."),
+    )
+    agreement_powers = forms.CharField(
+        label=model_label(Delegation, "agreement_powers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For an entrustment: the powers the township may exercise in the "
+                    "department's name."),
+    )
+    agreement_term_end = forms.DateField(
+        label=model_label(Delegation, "agreement_term_end"), required=False, widget=DateInput
+    )
+    agreement_file = forms.FileField(
+        label=model_label(Delegation, "agreement_file"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        help_text=_("Optional: the signed agreement as a PDF of at most 10 MB."),
+    )
+    agreement_file_clear = forms.BooleanField(
+        label=_("Remove the uploaded agreement file"), required=False
+    )
+    published_on = forms.DateField(
+        label=model_label(Delegation, "published_on"), required=False, widget=DateInput
+    )
+    staff_posts = forms.IntegerField(
+        label=model_label(Delegation, "staff_posts"), min_value=0, initial=0
+    )
+    funding_wan_yuan = forms.DecimalField(
+        label=model_label(Delegation, "funding_wan_yuan"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+    )
+    support_measures = forms.CharField(
+        label=model_label(Delegation, "support_measures"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    effective_from = forms.DateField(
+        label=model_label(Delegation, "effective_from"), widget=DateInput
+    )
+    effective_to = forms.DateField(
+        label=model_label(Delegation, "effective_to"), required=False, widget=DateInput
+    )
+
+    # Fields passed to the workflow as they are.
+    WORKFLOW_FIELDS = (
+        "mode", "reason", "legal_basis", "provincial_decision", "agreement_scope",
+        "agreement_powers", "agreement_term_end", "published_on", "staff_posts",
+        "funding_wan_yuan", "support_measures", "effective_from", "effective_to",
+    )
+
+    def __init__(self, *args, department, items, search_url="", instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(instance)
+        super().__init__(*args, **kwargs)
+        self.department = department
+        self.instance = instance
+        self.fields["effective_from"].initial = timezone.localdate()
+        self.fields["duty_items"].queryset = items
+        widget = self.fields["duty_items"].widget
+        widget.queryset = items
+        widget.url = search_url
+        self._setup_townships(department.county)
+
+    @classmethod
+    def initial_from(cls, delegation):
+        initial = {name: getattr(delegation, name) for name in cls.WORKFLOW_FIELDS}
+        initial["duty_items"] = list(delegation.duty_items.all())
+        initial["townships"] = list(delegation.townships.all())
+        return initial
+
+    def clean_agreement_file(self):
+        upload = self.cleaned_data.get("agreement_file")
+        if upload:
+            validate_agreement_pdf(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        items = list(cleaned.get("duty_items") or [])
+        codes = [c.strip() for c in (cleaned.get("item_codes") or "").split() if c.strip()]
+        if codes:
+            found = {i.code: i for i in self.fields["duty_items"].queryset.filter(code__in=codes)}
+            missing = [c for c in codes if c not in found]
+            if missing:
+                self.add_error(
+                    "item_codes",
+                    _("No catalog item has the code %(codes)s.") % {"codes": "、".join(missing)},
+                )
+            have = {i.pk for i in items}
+            items += [found[c] for c in codes if c in found and found[c].pk not in have]
+        cleaned["duty_items"] = items
+        cleaned["townships"] = self.clean_townships_with_categories()
+        return cleaned
+
+    def workflow_kwargs(self):
+        """The keyword arguments of ``workflow.create_request`` / ``update_draft``."""
+        data = {name: self.cleaned_data.get(name) for name in self.WORKFLOW_FIELDS}
+        for name in ("reason", "legal_basis", "provincial_decision", "agreement_scope",
+                     "agreement_powers", "support_measures"):
+            data[name] = data[name] or ""
+        data["duty_items"] = self.cleaned_data["duty_items"]
+        data["townships"] = self.cleaned_data["townships"]
+        upload = self.cleaned_data.get("agreement_file")
+        if upload:
+            data["agreement_file"] = upload
+        elif self.instance is None or self.cleaned_data.get("agreement_file_clear"):
+            data["agreement_file"] = None
+        return data
+
+
+class DetailPageForm(forms.Form):
+    """The detail page holds several forms: each gets its own id prefix (names unchanged)."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class OpinionForm(DetailPageForm):
+    id_prefix = "opinion"
+    opinion = forms.ChoiceField(
+        label=model_label(TownshipOpinion, "opinion"),
+        choices=TownshipOpinion.Opinion.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=model_label(TownshipOpinion, "text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("An objection must say why."),
+    )
+
+
+class LegalReviewForm(DetailPageForm):
+    id_prefix = "review"
+    result = forms.ChoiceField(
+        label=model_label(Delegation, "legal_review"),
+        choices=[(Delegation.LegalReview.PASSED, Delegation.LegalReview.PASSED.label),
+                 (Delegation.LegalReview.FAILED, Delegation.LegalReview.FAILED.label)],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=model_label(Delegation, "legal_review_note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(DetailPageForm):
+    id_prefix = "decision"
+    APPROVE = "approve"
+    REJECT = "reject"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("approve")), (REJECT, _("reject"))],
+        widget=forms.RadioSelect,
+    )
+    decision_no = forms.CharField(
+        label=model_label(Delegation, "decision_no"),
+        required=False,
+        max_length=100,
+        help_text=_("Needed to approve: the number of the decision document."),
+    )
+    note = forms.CharField(
+        label=_("Note or reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to reject: the reason, which the department will see."),
+    )
+
+
+class RevokeForm(DetailPageForm):
+    id_prefix = "revoke"
+    revoked_on = forms.DateField(
+        label=model_label(Delegation, "revoked_on"), widget=DateInput, initial=timezone.localdate
+    )
+    note = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignmentForm(TownshipScopeMixin, forms.Form):
+    """Work a department hands to townships, logged by the department itself."""
+
+    title = forms.CharField(label=model_label(Assignment, "title"), max_length=300)
+    duty_item = forms.ModelChoiceField(
+        label=model_label(Assignment, "duty_item"),
+        queryset=DutyItem.objects.none(),
+        required=False,
+        widget=ItemPickerWidget(multiple=False),
+        help_text=_("If the work is a catalog item, pick it; otherwise leave this empty."),
+    )
+    townships = TownshipChoiceField(
+        label=model_label(Assignment, "townships"),
+        queryset=Township.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    township_categories = RequestForm.base_fields["township_categories"]
+    channel = forms.ChoiceField(
+        label=model_label(Assignment, "channel"), choices=Assignment.Channel.choices
+    )
+    responsibility = forms.ChoiceField(
+        label=model_label(Assignment, "responsibility"),
+        choices=Assignment.Responsibility.choices,
+        initial=Assignment.Responsibility.COOPERATE,
+    )
+    document_no = forms.CharField(
+        label=model_label(Assignment, "document_no"), required=False, max_length=100
+    )
+    assigned_on = forms.DateField(
+        label=model_label(Assignment, "assigned_on"), widget=DateInput, initial=timezone.localdate
+    )
+    description = forms.CharField(
+        label=model_label(Assignment, "description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, department, items, search_url="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.department = department
+        self.fields["duty_item"].queryset = items
+        widget = self.fields["duty_item"].widget
+        widget.queryset = items
+        widget.url = search_url
+        self._setup_townships(department.county)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["townships"] = self.clean_townships_with_categories()
+        return cleaned

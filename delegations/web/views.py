@@ -1,0 +1,630 @@
+"""Request pages for departments, townships and the office (server-rendered, no admin).
+
+Thin layer: every page reads through ``townships.access.restrict`` (a row outside the user's
+scope is a 404, not a hint that it exists) and every step calls ``delegations.workflow``,
+whose per-field messages are shown next to the fields. No rule is decided here.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from delegations import assignments, workflow
+from delegations.models import Assignment, Delegation, TownshipOpinion
+from delegations.web import forms
+from duties.models import DutyItem
+from townships import access
+from townships.web.mixins import role_context
+
+State = Delegation.State
+SEARCH_LIMIT = 20
+SOON_DAYS = 3
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _page(request, template, context, status=200):
+    return render(request, template, {**role_context(request), **context}, status=status)
+
+
+def _require_role(request, *roles):
+    if access.role_of(request.user) not in roles:
+        raise PermissionDenied(_("This page is not for your role."))
+
+
+def _visible_delegations(user):
+    return access.restrict(user, Delegation.objects.all()).select_related("department__county")
+
+
+def _get_delegation(user, pk):
+    return get_object_or_404(_visible_delegations(user), pk=pk)
+
+
+def _user_county_id(user):
+    """The county whose catalog and townships a user works with (None: every county)."""
+    role = access.role_of(user)
+    if role == access.DEPARTMENT:
+        return access.profile_of(user).department.county_id
+    if role == access.TOWNSHIP:
+        return access.profile_of(user).township.county_id
+    if role == access.OFFICE:
+        return access.office_county_id(user)
+    return None
+
+
+def _catalog(user, county_id):
+    items = access.restrict(user, DutyItem.objects.all())
+    if county_id is not None:
+        items = items.filter(county_id=county_id)
+    return items
+
+
+def _deadline_class(deadline, today):
+    if deadline is None:
+        return ""
+    if deadline < today:
+        return "deadline--overdue"
+    if deadline <= today + datetime.timedelta(days=SOON_DAYS):
+        return "deadline--soon"
+    return ""
+
+
+def _with_deadline_classes(rows):
+    today = timezone.localdate()
+    for row in rows:
+        row.deadline_class = _deadline_class(row.deadline, today) if row.state == State.SUBMITTED else ""
+    return rows
+
+
+def _field_label(name):
+    try:
+        return Delegation._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
+
+
+def _step_failed(request, delegation, error):
+    """A refused step: a state conflict or a bad field shown as a message on the detail page."""
+    messages.error(request, " ".join(error.messages))
+    return redirect("requests:detail", pk=delegation.pk)
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@login_required
+@require_GET
+def request_list(request):
+    """Department: its requests. Township: the requests that name it. Office: all in scope."""
+    user = request.user
+    role = access.role_of(user)
+    if role == access.PUBLIC:
+        raise PermissionDenied(_("This page is not for your role."))
+    rows = (
+        _visible_delegations(user)
+        .prefetch_related("duty_items", "townships")
+        .annotate(
+            objections=Count("opinions", filter=Q(opinions__opinion="object"), distinct=True),
+            opinion_count=Count("opinions", distinct=True),
+        )
+    )
+    state = request.GET.get("state", "")
+    if state in State.values:
+        rows = rows.filter(state=state)
+    if role == access.TOWNSHIP:
+        township_id = access.profile_of(user).township_id
+        mine = TownshipOpinion.objects.filter(delegation_id=OuterRef("pk"), township_id=township_id)
+        rows = rows.annotate(
+            my_opinion=Subquery(mine.values("opinion")[:1]),
+            answered=Exists(mine),
+        ).order_by("answered", "deadline", "-submitted_at", "-id")
+    elif role == access.OFFICE:
+        rows = rows.order_by("-submitted_at", "-created_at", "-id")
+    else:
+        rows = rows.order_by("-created_at", "-id")
+    rows = _with_deadline_classes(list(rows))
+    return _page(
+        request,
+        "requests/list.html",
+        {"rows": rows, "state": state, "states": State.choices, "role": role},
+    )
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    """The office's queue: submitted requests, earliest deadline first, with the townships'
+    opinions and the legality review."""
+    _require_role(request, access.OFFICE)
+    rows = (
+        _visible_delegations(request.user)
+        .filter(state=State.SUBMITTED)
+        .annotate(
+            township_count=Count("townships", distinct=True),
+            item_count=Count("duty_items", distinct=True),
+            agreed=Count("opinions", filter=Q(opinions__opinion="agree"), distinct=True),
+            objections=Count("opinions", filter=Q(opinions__opinion="object"), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "opinions",
+                queryset=TownshipOpinion.objects.filter(opinion="object")
+                .select_related("township")
+                .order_by("township__code"),
+                to_attr="objection_rows",
+            )
+        )
+        .order_by("deadline", "submitted_at", "id")
+    )
+    rows = _with_deadline_classes(list(rows))
+    for row in rows:
+        row.missing = row.township_count - row.agreed - row.objections
+    recent = (
+        _visible_delegations(request.user)
+        .filter(state__in=[State.APPROVED, State.REJECTED, State.REVOKED])
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")[:10]
+    )
+    return _page(request, "requests/review_queue.html", {"rows": rows, "recent": recent})
+
+
+# --------------------------------------------------------------------------- detail
+
+
+def _detail_context(request, delegation, **forms_in_error):
+    user = request.user
+    items = list(delegation.duty_items.select_related("department").order_by("code"))
+    townships = list(delegation.townships.order_by("code"))
+    opinions = {
+        o.township_id: o
+        for o in access.restrict(user, TownshipOpinion.objects.filter(delegation=delegation))
+        .select_related("given_by")
+    }
+    for township in townships:
+        township.opinion_row = opinions.get(township.pk)
+    history = list(
+        delegation.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    steps = []
+    for h in history:  # one line per step (creating a request writes two history rows)
+        if not h.history_change_reason:
+            continue
+        if steps and (steps[-1].history_change_reason, steps[-1].history_user_id) == (
+            h.history_change_reason,
+            h.history_user_id,
+        ):
+            continue
+        steps.append(h)
+    allowed = {
+        action: access.can(user, action, delegation)
+        for action in ("edit", "discard", "submit", "withdraw", "review", "decide", "revoke")
+    }
+    own_township = access.township_of(user)
+    allowed["give_opinion"] = (
+        own_township is not None
+        and own_township.pk not in opinions
+        and access.can(user, "give_opinion", delegation)
+    )
+    # The submit-time rules, shown on a draft before the department presses "submit".
+    problems = []
+    if allowed["submit"]:
+        problems = [
+            (_field_label(name), msgs) for name, msgs in workflow.validate_request(delegation).items()
+        ]
+    context = {
+        "d": delegation,
+        "items": items,
+        "townships": townships,
+        "own_opinion": opinions.get(own_township.pk) if own_township else None,
+        "own_township_id": own_township.pk if own_township else None,
+        "steps": steps,
+        "allowed": allowed,
+        "problems": problems,
+        "today": timezone.localdate(),
+        "deadline_class": _deadline_class(delegation.deadline, timezone.localdate())
+        if delegation.state == State.SUBMITTED
+        else "",
+        "opinion_form": forms_in_error.get("opinion_form") or forms.OpinionForm(),
+        "review_form": forms_in_error.get("review_form")
+        or forms.LegalReviewForm(
+            initial={"result": delegation.legal_review, "note": delegation.legal_review_note}
+        ),
+        "decision_form": forms_in_error.get("decision_form") or forms.DecisionForm(),
+        "revoke_form": forms_in_error.get("revoke_form") or forms.RevokeForm(),
+        "withdraw_form_errors": forms_in_error.get("withdraw_errors"),
+    }
+    return context
+
+
+@login_required
+@require_GET
+def request_detail(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    return _page(request, "requests/detail.html", _detail_context(request, delegation))
+
+
+@login_required
+@require_GET
+def agreement_file(request, pk):
+    """The uploaded agreement PDF, to those who may see the request."""
+    delegation = _get_delegation(request.user, pk)
+    if not delegation.agreement_file:
+        raise Http404(_("This request has no agreement file."))
+    return FileResponse(
+        delegation.agreement_file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"agreement-{delegation.pk}.pdf",
+    )
+
+
+# --------------------------------------------------------------------------- department
+
+
+def _request_form(request, department, data=None, files=None, instance=None):
+    return forms.RequestForm(
+        data,
+        files,
+        department=department,
+        items=_catalog(request.user, department.county_id),
+        search_url=reverse("requests:item_search"),
+        instance=instance,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request):
+    _require_role(request, access.DEPARTMENT)
+    department = access.department_of(request.user)
+    if request.method == "POST":
+        form = _request_form(request, department, request.POST, request.FILES)
+        if form.is_valid():
+            submit = request.POST.get("action") == forms.RequestForm.SUBMIT
+            try:
+                delegation = workflow.create_request(
+                    request.user, department=department, submit=submit, **form.workflow_kwargs()
+                )
+            except ValidationError as error:
+                forms.add_errors(form, error)
+            else:
+                if submit:
+                    messages.success(request, _("The request was submitted for review."))
+                else:
+                    messages.success(request, _("The draft was saved."))
+                return redirect("requests:detail", pk=delegation.pk)
+        status = 400
+    else:
+        form = _request_form(request, department)
+        status = 200
+    return _page(
+        request,
+        "requests/form.html",
+        {"form": form, "department": department, "delegation": None},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_edit(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    problem = access.explain(request.user, "edit", delegation)
+    if problem:
+        kind, message = problem
+        if kind == "forbidden":
+            raise PermissionDenied(message)
+        messages.error(request, message)
+        return redirect("requests:detail", pk=delegation.pk)
+    department = delegation.department
+    if request.method == "POST":
+        form = _request_form(request, department, request.POST, request.FILES, instance=delegation)
+        if form.is_valid():
+            submit = request.POST.get("action") == forms.RequestForm.SUBMIT
+            saved = False
+            try:
+                workflow.update_draft(request.user, delegation, **form.workflow_kwargs())
+                saved = True
+                if submit:
+                    workflow.submit_request(request.user, delegation)
+            except ValidationError as error:
+                forms.add_errors(form, error)
+                if saved:
+                    messages.warning(
+                        request, _("The draft was saved, but it cannot be submitted yet.")
+                    )
+            else:
+                if submit:
+                    messages.success(request, _("The request was submitted for review."))
+                else:
+                    messages.success(request, _("The draft was saved."))
+                return redirect("requests:detail", pk=delegation.pk)
+        status = 400
+    else:
+        form = _request_form(request, department, instance=delegation)
+        status = 200
+    return _page(
+        request,
+        "requests/form.html",
+        {"form": form, "department": department, "delegation": delegation},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def request_submit(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    try:
+        workflow.submit_request(request.user, delegation)
+    except ValidationError as error:
+        if getattr(error, "error_dict", None):
+            messages.error(request, _("The request cannot be submitted yet: see the problems below."))
+        else:
+            messages.error(request, " ".join(error.messages))
+        return redirect("requests:detail", pk=delegation.pk)
+    messages.success(request, _("The request was submitted for review."))
+    return redirect("requests:detail", pk=delegation.pk)
+
+
+@login_required
+@require_POST
+def request_withdraw(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    try:
+        workflow.withdraw_request(request.user, delegation, comment=request.POST.get("comment", ""))
+    except ValidationError as error:
+        return _step_failed(request, delegation, error)
+    messages.success(request, _("The request was withdrawn."))
+    return redirect("requests:detail", pk=delegation.pk)
+
+
+@login_required
+@require_POST
+def request_discard(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    try:
+        workflow.discard_draft(request.user, delegation)
+    except ValidationError as error:
+        return _step_failed(request, delegation, error)
+    messages.success(request, _("The draft was deleted."))
+    return redirect("requests:list")
+
+
+# --------------------------------------------------------------------------- township
+
+
+@login_required
+@require_POST
+def request_opinion(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    township = access.township_of(request.user)
+    if township is None:
+        raise PermissionDenied(_("Only a township named in the request may give its opinion."))
+    form = forms.OpinionForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.give_opinion(
+                request.user,
+                delegation,
+                township,
+                form.cleaned_data["opinion"],
+                text=form.cleaned_data["text"],
+            )
+        except workflow.StateConflict as error:
+            return _step_failed(request, delegation, error)
+        except ValidationError as error:
+            forms.add_errors(form, error)
+        else:
+            messages.success(request, _("Your township's opinion was recorded."))
+            return redirect("requests:detail", pk=delegation.pk)
+    return _page(
+        request,
+        "requests/detail.html",
+        _detail_context(request, delegation, opinion_form=form),
+        status=400,
+    )
+
+
+# --------------------------------------------------------------------------- office
+
+
+@login_required
+@require_POST
+def request_legal_review(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    form = forms.LegalReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.record_legal_review(
+                request.user, delegation, form.cleaned_data["result"], note=form.cleaned_data["note"]
+            )
+        except workflow.StateConflict as error:
+            return _step_failed(request, delegation, error)
+        except ValidationError as error:
+            forms.add_errors(form, error)
+        else:
+            messages.success(request, _("The legality review was recorded."))
+            return redirect("requests:detail", pk=delegation.pk)
+    return _page(
+        request,
+        "requests/detail.html",
+        _detail_context(request, delegation, review_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def request_decide(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    form = forms.DecisionForm(request.POST)
+    if form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            workflow.decide_request(
+                request.user,
+                delegation,
+                decision,
+                decision_no=form.cleaned_data["decision_no"],
+                note=form.cleaned_data["note"],
+            )
+        except workflow.StateConflict as error:
+            return _step_failed(request, delegation, error)
+        except ValidationError as error:
+            forms.add_errors(form, error)
+        else:
+            if decision == forms.DecisionForm.APPROVE:
+                messages.success(
+                    request,
+                    _("The request was approved; its items are now on the townships' lists."),
+                )
+            else:
+                messages.success(request, _("The request was rejected."))
+            return redirect("requests:detail", pk=delegation.pk)
+    return _page(
+        request,
+        "requests/detail.html",
+        _detail_context(request, delegation, decision_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def request_revoke(request, pk):
+    delegation = _get_delegation(request.user, pk)
+    form = forms.RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.revoke_delegation(
+                request.user,
+                delegation,
+                revoked_on=form.cleaned_data["revoked_on"],
+                note=form.cleaned_data["note"],
+            )
+        except workflow.StateConflict as error:
+            return _step_failed(request, delegation, error)
+        except ValidationError as error:
+            forms.add_errors(form, error)
+        else:
+            messages.success(request, _("The delegation was revoked."))
+            return redirect("requests:detail", pk=delegation.pk)
+    return _page(
+        request,
+        "requests/detail.html",
+        _detail_context(request, delegation, revoke_form=form),
+        status=400,
+    )
+
+
+# --------------------------------------------------------------------------- item search
+
+
+@login_required
+@require_GET
+def item_search(request):
+    """Catalog items matching ``q`` (code, name or sub-item), for search as you type:
+    ``{"results": [{"id", "code", "name", "sub_item", "category", "department", "label"}]}``.
+    Scoped by ``access.restrict`` and to the user's county."""
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    if not q:
+        return JsonResponse({"results": []})
+    items = _catalog(request.user, _user_county_id(request.user)).select_related("department")
+    for word in q.split(" "):
+        items = items.filter(
+            Q(code__icontains=word) | Q(name__icontains=word) | Q(sub_item__icontains=word)
+        )
+    items = items.order_by("code")[:SEARCH_LIMIT]
+    results = [
+        {
+            "id": item.pk,
+            "code": item.code,
+            "name": item.name,
+            "sub_item": item.sub_item,
+            "category": item.get_category_display(),
+            "department": item.department.name if item.department else "",
+            "label": _item_label(item),
+        }
+        for item in items
+    ]
+    return JsonResponse({"results": results})
+
+
+def _item_label(item):
+    label = forms.item_choice_label(item)
+    extra = [item.get_category_display()]
+    if item.department:
+        extra.append(item.department.short_name or item.department.name)
+    return f"{label} · {' · '.join(extra)}"
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+@login_required
+@require_GET
+def assignment_list(request):
+    """The assignments the user may see (a department: its own, logged or reported)."""
+    user = request.user
+    if access.role_of(user) == access.PUBLIC:
+        raise PermissionDenied(_("This page is not for your role."))
+    rows = (
+        access.restrict(user, Assignment.objects.all())
+        .select_related("department", "duty_item", "reporting_township")
+        .prefetch_related("townships")
+        .order_by("-assigned_on", "-id")[:200]
+    )
+    return _page(request, "requests/assignment_list.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_create(request):
+    _require_role(request, access.DEPARTMENT)
+    department = access.department_of(request.user)
+    kwargs = {
+        "department": department,
+        "items": _catalog(request.user, department.county_id),
+        "search_url": reverse("requests:item_search"),
+    }
+    status = 200
+    if request.method == "POST":
+        form = forms.AssignmentForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                assignments.record_assignment(
+                    request.user,
+                    department=department,
+                    townships=data["townships"],
+                    title=data["title"],
+                    duty_item=data["duty_item"],
+                    channel=data["channel"],
+                    responsibility=data["responsibility"],
+                    document_no=data["document_no"],
+                    assigned_on=data["assigned_on"],
+                    description=data["description"],
+                )
+            except ValidationError as error:
+                forms.add_errors(form, error)
+            else:
+                messages.success(request, _("The assignment was logged."))
+                return redirect("requests:assignment_list")
+        status = 400
+    else:
+        form = forms.AssignmentForm(**kwargs)
+    return _page(
+        request, "requests/assignment_form.html", {"form": form, "department": department},
+        status=status,
+    )

@@ -1,0 +1,49 @@
+"""Errors of an import: a whole file refused, or one cell of one row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ExcelFileError(Exception):
+    """The file as a whole cannot be imported (too big, not a spreadsheet, no header…).
+
+    ``str(error)`` is the message for the user.
+    """
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+    def __str__(self):
+        return self.message
+
+
+class CellError(Exception):
+    """A value that cannot be imported; the importer adds the row and the column."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of an import: ``第N行 列名: 原因`` (contracts.md §1), or a file-level
+    message when ``row`` is None.
+
+    ``row`` is the row number as the user sees it in Excel (1-based, title lines counted);
+    ``column`` the header as written in the user's file.
+    """
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        # The locator format is fixed by contracts.md §1, whatever the interface language.
+        if self.row is None:
+            return f"{self.column}: {self.message}" if self.column else self.message
+        if self.column:
+            return f"第{self.row}行 {self.column}: {self.message}"
+        return f"第{self.row}行: {self.message}"

@@ -1,0 +1,346 @@
+"""A township's lists as they stood on a past day, and what changed between two days.
+
+Which entries were on a township's lists at the end of a day is one rule, in
+``duties.services.entries_as_of`` (each entry's latest history record by then, its recorded
+scope and its effective window). This module adds what a reader of an old list needs:
+
+* the catalog item as it stood that day too (name, category, basis… from the item's history);
+* ``changes_between``, which compares two days entry by entry.
+
+``changes_between`` compares the two states entry by entry and attaches, to each added, removed
+or changed entry, the history records made between the two days, with their change reason
+(``history_change_reason``) and the entry's adjustment document number (``document_no``).
+
+Every function runs a constant number of queries whatever the size of the lists.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duties import services
+from duties.models import DutyItem, ListEntry, ListKind
+from townships.models import Department
+
+# The fields whose change a reader of a list would notice (entry fields, then item fields).
+ENTRY_COMPARED_FIELDS = (
+    "effective_from",
+    "effective_to",
+    "source",
+    "handling_office",
+    "domain",
+    "lead_department",
+    "department_duty",
+    "township_duty",
+    "cooperating_departments",
+    "requesting_department",
+    "admission_mode",
+    "approval_document",
+    "approved_on",
+    "staff_posts",
+    "funding_wan_yuan",
+    "receiving_department",
+    "working_method",
+    "notes",
+)
+ITEM_COMPARED_FIELDS = (
+    "code",
+    "name",
+    "sub_item",
+    "category",
+    "legal_basis",
+    "department",
+    "responsibility_stages",
+    "accountability_cases",
+)
+
+
+def _latest_item_records(county_id, cutoff):
+    """Per catalog item of the county, its latest history record made before ``cutoff``."""
+    # A linear scan of the county's item history beats a correlated "latest of each"
+    # subquery by far (items change rarely: one to a few records each).
+    records = DutyItem.history.model.objects.filter(history_date__lt=cutoff, county_id=county_id)
+    latest = {}
+    for record in records:
+        current = latest.get(record.id)
+        if current is None or (record.history_date, record.history_id) > (
+            current.history_date,
+            current.history_id,
+        ):
+            latest[record.id] = record
+    return latest
+
+
+def entries_as_of(township, day: datetime.date, kind=None, scope=None) -> list[ListEntry]:
+    """The township's list entries as they stood at the end of ``day``.
+
+    Which entries were on the lists is ``duties.services.entries_as_of`` (one rule); here each
+    historical row becomes an unsaved ``ListEntry`` whose ``item`` is the catalog item as it
+    stood that day too (its name, category, basis… from the item's history), so templates use
+    it like a live entry. Each carries ``entry.history_record``. ``scope`` is the reader's
+    visibility (``townships.access.scope_q(user, ListEntry)``; None: every entry, drafts
+    included). Three queries.
+    """
+    rows = services.entries_as_of(township, day, kind=kind, scope=scope)
+    items = _latest_item_records(township.county_id, services.end_of_day(day))
+    departments = {d.pk: d for d in Department.objects.filter(county_id=township.county_id)}
+    entries = []
+    for record in rows:
+        entry = record.instance
+        item = record.item  # the live item (select_related), for the related objects
+        item_record = items.get(record.item_id)
+        if item_record is not None and item_record.history_type != "-":
+            then = item_record.instance
+            then.county = item.county
+            then.department = departments.get(then.department_id)
+            item = then
+        entry.item = item
+        for name in ("lead_department", "requesting_department", "receiving_department"):
+            setattr(entry, name, getattr(record, name))
+        entry.history_record = record
+        entries.append(entry)
+    return entries
+
+
+@dataclass
+class ChangeEvent:
+    """One dated history record that explains a change."""
+
+    date: datetime.datetime
+    action: str  # "created", "changed", "deleted", "in_force", "expired", "item_changed"
+    reason: str
+    document_no: str
+    user: str
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class EntryChange:
+    """An entry added to, removed from, or changed on a township's lists between two days."""
+
+    change: str  # "added", "removed" or "changed"
+    kind: str
+    before: ListEntry | None
+    after: ListEntry | None
+    fields: list[FieldChange] = field(default_factory=list)
+    events: list[ChangeEvent] = field(default_factory=list)
+
+    @property
+    def entry(self) -> ListEntry:
+        return self.after or self.before
+
+    @property
+    def item(self):
+        return self.entry.item
+
+    @property
+    def kind_label(self):
+        return ListKind(self.kind).label
+
+
+@dataclass
+class Changes:
+    day1: datetime.date
+    day2: datetime.date
+    added: list[EntryChange]
+    removed: list[EntryChange]
+    changed: list[EntryChange]
+
+    @property
+    def all(self) -> list[EntryChange]:
+        return self.added + self.removed + self.changed
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.removed) + len(self.changed)
+
+
+def _display(obj, name) -> str:
+    """A field's value as a reader sees it (choice labels, department names, ISO dates)."""
+    model_field = obj._meta.get_field(name)
+    if model_field.is_relation:
+        related = getattr(obj, name, None)
+        return str(related) if related is not None else ""
+    value = getattr(obj, name)
+    if model_field.choices and value:
+        return str(getattr(obj, f"get_{name}_display")())
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def compare_entries(before: ListEntry, after: ListEntry) -> list[FieldChange]:
+    """The visible differences between two states of the same entry (item fields first)."""
+    changes = []
+    for name in ITEM_COMPARED_FIELDS:
+        old, new = _display(before.item, name), _display(after.item, name)
+        if old != new:
+            label = str(DutyItem._meta.get_field(name).verbose_name)
+            changes.append(FieldChange(name, label, old, new))
+    for name in ENTRY_COMPARED_FIELDS:
+        old, new = _display(before, name), _display(after, name)
+        if old != new:
+            label = str(ListEntry._meta.get_field(name).verbose_name)
+            changes.append(FieldChange(name, label, old, new))
+    return changes
+
+
+def _dedupe(events: list[ChangeEvent]) -> list[ChangeEvent]:
+    """One event per saving: records of the same minute with the same reason and document
+    (an entry saved, then its township scope set) are one change to a reader."""
+    kept: dict = {}
+    for event in events:
+        key = (event.date.replace(second=0, microsecond=0), event.reason, event.document_no)
+        first = kept.get(key)
+        if first is None:
+            kept[key] = event
+        elif event.action in ("created", "deleted") and first.action == "changed":
+            first.action = event.action  # "added" or "deleted" says more than "changed"
+    return list(kept.values())
+
+
+def _entry_key(entry: ListEntry):
+    return entry.pk
+
+
+def _action(history_type: str) -> str:
+    return {"+": "created", "~": "changed", "-": "deleted"}.get(history_type, "changed")
+
+
+def changes_between(
+    township, day1: datetime.date, day2: datetime.date, scope=None, kind=None
+) -> Changes:
+    """What was added to, removed from and changed on the township's lists after the end of
+    ``day1`` up to the end of ``day2``, each with the history records (date, reason, document
+    number, user) made in between. ``day1`` after ``day2`` is swapped. ``scope`` as for
+    ``entries_as_of``. Eight queries.
+    """
+    if day1 > day2:
+        day1, day2 = day2, day1
+    before = {_entry_key(e): e for e in entries_as_of(township, day1, kind, scope)}
+    after = {_entry_key(e): e for e in entries_as_of(township, day2, kind, scope)}
+    start, end = services.end_of_day(day1), services.end_of_day(day2)
+
+    entry_events: dict[int, list[ChangeEvent]] = {}
+    records = (
+        ListEntry.history.model.objects.filter(
+            history_date__gte=start, history_date__lt=end, item__county_id=township.county_id
+        )
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    if kind:
+        records = records.filter(kind=kind)
+    wanted = before.keys() | after.keys()
+    for record in records:
+        if record.id not in wanted:
+            continue
+        entry_events.setdefault(record.id, []).append(
+            ChangeEvent(
+                date=record.history_date,
+                action=_action(record.history_type),
+                reason=record.history_change_reason or "",
+                document_no=record.document_no or "",
+                user=str(record.history_user or ""),
+            )
+        )
+    item_events: dict[int, list[ChangeEvent]] = {}
+    item_records = (
+        DutyItem.history.model.objects.filter(
+            history_date__gte=start, history_date__lt=end, county_id=township.county_id
+        )
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for record in item_records:
+        if record.history_type == "+":
+            continue
+        item_events.setdefault(record.id, []).append(
+            ChangeEvent(
+                date=record.history_date,
+                action="item_changed",
+                reason=record.history_change_reason or "",
+                document_no="",
+                user=str(record.history_user or ""),
+            )
+        )
+
+    def events_for(entry: ListEntry, change: str) -> list[ChangeEvent]:
+        events = _dedupe(entry_events.get(entry.pk, []))
+        if change == "changed":
+            events += item_events.get(entry.item_id, [])
+            events.sort(key=lambda e: e.date)
+        if not events:
+            # Nothing was recorded in between: the entry's own window opened or closed.
+            if change == "added" and entry.effective_from and day1 < entry.effective_from <= day2:
+                events.append(
+                    ChangeEvent(
+                        date=timezone.make_aware(
+                            datetime.datetime.combine(entry.effective_from, datetime.time.min)
+                        ),
+                        action="in_force",
+                        reason=_("came into force"),
+                        document_no=entry.document_no,
+                        user="",
+                    )
+                )
+            elif change == "removed" and entry.effective_to and day1 <= entry.effective_to < day2:
+                events.append(
+                    ChangeEvent(
+                        date=services.end_of_day(entry.effective_to),
+                        action="expired",
+                        reason=_("effective period ended"),
+                        document_no=entry.document_no,
+                        user="",
+                    )
+                )
+        return events
+
+    def order(change: EntryChange):
+        return (list(ListKind.values).index(change.kind), change.item.code)
+
+    added = sorted(
+        (
+            EntryChange("added", e.kind, None, e, events=events_for(e, "added"))
+            for key, e in after.items()
+            if key not in before
+        ),
+        key=order,
+    )
+    removed = sorted(
+        (
+            EntryChange("removed", e.kind, e, None, events=events_for(e, "removed"))
+            for key, e in before.items()
+            if key not in after
+        ),
+        key=order,
+    )
+    changed = []
+    for key in before.keys() & after.keys():
+        fields = compare_entries(before[key], after[key])
+        if fields:
+            changed.append(
+                EntryChange(
+                    "changed",
+                    after[key].kind,
+                    before[key],
+                    after[key],
+                    fields=fields,
+                    events=events_for(after[key], "changed"),
+                )
+            )
+    changed.sort(key=order)
+    return Changes(day1=day1, day2=day2, added=added, removed=removed, changed=changed)

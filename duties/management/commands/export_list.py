@@ -1,0 +1,64 @@
+"""manage.py export_list <kind> --county <code> [--township <code>] -o <file.xlsx|file.csv>
+manage.py export_list <kind> --template -o <file.xlsx>"""
+
+import datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from duties.excel import export_file, template_file
+from duties.excel.spec import KINDS, LIST_KINDS
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a county's sheet (townships, departments or one of the four lists), or one "
+        "township's list, as .xlsx or .csv (by the output's extension); or write the blank "
+        "template of a sheet with --template."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=KINDS)
+        parser.add_argument("--county", help="county code (6 digits)")
+        parser.add_argument("--township", help="township code (9 digits): that township's list")
+        parser.add_argument("--as-of", help="the date the list stands on, YYYY-MM-DD (default today)")
+        parser.add_argument("--template", action="store_true", help="write the blank template")
+        parser.add_argument("-o", "--output", required=True)
+
+    def handle(self, *args, kind, output, county=None, township=None, as_of=None,
+               template=False, **options):
+        from townships.models import County, Township
+
+        path = Path(output)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("xlsx", "csv") or (template and fmt != "xlsx"):
+            raise CommandError(_("The output file must end in .xlsx or .csv (a template: .xlsx)."))
+        if template:
+            path.write_bytes(template_file(kind))
+            self.stdout.write(_("Template written to %(path)s.") % {"path": path})
+            return
+        if not county:
+            raise CommandError(_("--county is required."))
+        county_obj = County.objects.filter(code=county).first()
+        if county_obj is None:
+            raise CommandError(_("Unknown county %(code)s.") % {"code": county})
+        township_obj = None
+        if township:
+            if kind not in LIST_KINDS and kind != "townships":
+                raise CommandError(_("--township applies to the lists only."))
+            township_obj = Township.objects.filter(code=township, county=county_obj).first()
+            if township_obj is None:
+                raise CommandError(
+                    _("Unknown township %(code)s in county %(county)s.")
+                    % {"code": township, "county": county}
+                )
+        day = None
+        if as_of:
+            try:
+                day = datetime.date.fromisoformat(as_of)
+            except ValueError:
+                raise CommandError(_("--as-of must be a date (YYYY-MM-DD).")) from None
+        data = export_file(kind, county=county_obj, township=township_obj, fmt=fmt, as_of=day)
+        path.write_bytes(data)
+        self.stdout.write(_("Exported to %(path)s.") % {"path": path})

@@ -1,0 +1,299 @@
+"""Every named database constraint: a violating save fails in the database, and model
+validation (what the forms run) refuses the same object with the constraint's message."""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+from duties.models import DutyItem, ListEntry
+from tests.factories import (
+    DelegationFactory,
+    DutyItemFactory,
+    ListEntryFactory,
+    TownshipOpinionFactory,
+    UserFactory,
+)
+from tests.factories_admin import FAST_PASSWORD_HASHERS, constraint_message
+from townships.models import County, Department, DepartmentAlias, Profile, Township
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2025, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+# Each builder returns an object whose save() violates exactly the named constraint.
+
+
+def township(w, **fields):
+    values = {"county": w.county, "code": "990101199", "name": "新建镇"} | fields
+    return Township(**values)
+
+
+def department(w, **fields):
+    values = {"county": w.county, "code": "NEW", "name": "示范县新建局"} | fields
+    return Department(**values)
+
+
+def item(w, **fields):
+    values = {"county": w.county, "code": "NEW-1", "name": "新事项"} | fields
+    return DutyItem(**values)
+
+
+def entry(w, kind="power", **fields):
+    values = {
+        "kind": kind,
+        "item": DutyItemFactory(county=w.county, department=w.dept_a),
+        "source": "statutory" if kind == "power" else "",
+        "effective_from": DAY,
+        "lead_department": w.dept_a if kind == "territorial" else None,
+        "approval_document": "示县办发〔2024〕1号" if kind == "admission" else "",
+        "receiving_department": w.dept_a if kind == "reclaimed" else None,
+    } | fields
+    return ListEntry(**values)
+
+
+def delegation(w, **fields):
+    values = {"department": w.dept_a, "mode": "assign", "effective_from": DAY} | fields
+    return Delegation(**values)
+
+
+def changed(obj, **fields):
+    """A saved object with fields changed in memory (its next save() is an UPDATE)."""
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return obj
+
+
+def approved(w):
+    return DelegationFactory(department=w.dept_a, townships=[w.township_a], state="approved")
+
+
+def with_items(w):
+    """A saved draft that has items and townships (so the state trigger lets updates pass)."""
+    return DelegationFactory(department=w.dept_a, townships=[w.township_a])
+
+
+def assignment(w, **fields):
+    values = {
+        "department": w.dept_a,
+        "title": "森林防火巡查",
+        "channel": "notice",
+        "assigned_on": DAY,
+    } | fields
+    return Assignment(**values)
+
+
+def duplicate_entry_on_delegation(w):
+    existing = ListEntryFactory(
+        kind="admission", item__county=w.county, delegation=approved(w)
+    )
+    return entry(w, "admission", item=existing.item, delegation=existing.delegation)
+
+
+def duplicate_opinion(w):
+    opinion = TownshipOpinionFactory(delegation=with_items(w), township=w.township_a)
+    return TownshipOpinion(delegation=opinion.delegation, township=w.township_a, opinion="agree")
+
+
+CASES = {
+    # townships
+    "county_code_6_digits": (County, lambda w: County(code="99010", name="短码县")),
+    "township_code_9_digits": (Township, lambda w: township(w, code="99010119")),
+    "township_name_unique_in_county": (Township, lambda w: township(w, name="东城镇")),
+    "township_kind_valid": (Township, lambda w: township(w, kind="city")),
+    "township_category_valid": (Township, lambda w: township(w, category="huge")),
+    "township_area_positive": (Township, lambda w: township(w, area_km2=0)),
+    "department_code_unique_in_county": (Department, lambda w: department(w, code="YJJ")),
+    "department_name_unique_in_county": (
+        Department,
+        lambda w: department(w, name=w.dept_a.name),
+    ),
+    "department_code_not_blank": (Department, lambda w: department(w, code="")),
+    "department_kind_valid": (Department, lambda w: department(w, kind="bureau")),
+    "department_alias_unique": (
+        DepartmentAlias,
+        lambda w: DepartmentAlias(
+            department=DepartmentAlias.objects.create(department=w.dept_a, name="安监局").department,
+            name="安监局",
+        ),
+    ),
+    "profile_role_matches_unit": (
+        Profile,
+        lambda w: Profile(user=UserFactory(), role="department", township=w.township_a),
+    ),
+    # duties
+    "duty_item_code_unique_in_county": (
+        DutyItem,
+        lambda w: item(w, code=DutyItemFactory(county=w.county).code),
+    ),
+    "duty_item_name_unique_in_county": (
+        DutyItem,
+        lambda w: item(
+            w, name=DutyItemFactory(county=w.county, sub_item="子项").name, sub_item="子项"
+        ),
+    ),
+    "duty_item_code_and_name_not_blank": (DutyItem, lambda w: item(w, name="")),
+    "duty_item_category_valid": (DutyItem, lambda w: item(w, category="magic")),
+    "list_entry_kind_valid": (ListEntry, lambda w: entry(w, "other_list")),
+    "list_entry_status_valid": (ListEntry, lambda w: entry(w, status="hidden")),
+    "list_entry_admission_mode_valid": (
+        ListEntry,
+        lambda w: entry(w, "admission", admission_mode="purchase"),
+    ),
+    "list_entry_window_ordered": (
+        ListEntry,
+        lambda w: entry(w, effective_to=DAY - datetime.timedelta(days=1)),
+    ),
+    "list_entry_power_source": (ListEntry, lambda w: entry(w, source="")),
+    "list_entry_territorial_lead_department": (
+        ListEntry,
+        lambda w: entry(w, "territorial", lead_department=None),
+    ),
+    "list_entry_admission_approval": (
+        ListEntry,
+        lambda w: entry(w, "admission", approval_document=""),
+    ),
+    "list_entry_reclaimed_receiver": (
+        ListEntry,
+        lambda w: entry(w, "reclaimed", receiving_department=None),
+    ),
+    "list_entry_funding_not_negative": (
+        ListEntry,
+        lambda w: entry(w, "admission", funding_wan_yuan=-1),
+    ),
+    "list_entry_item_once_per_list": (
+        ListEntry,
+        lambda w: entry(w, item=ListEntryFactory(kind="power", item__county=w.county).item),
+    ),
+    "list_entry_item_once_per_delegation": (ListEntry, duplicate_entry_on_delegation),
+    # delegations
+    "delegation_mode_valid": (Delegation, lambda w: delegation(w, mode="gift")),
+    "delegation_state_valid": (Delegation, lambda w: changed(with_items(w), state="lost")),
+    "delegation_legal_review_valid": (Delegation, lambda w: delegation(w, legal_review="maybe")),
+    "delegation_window_ordered": (
+        Delegation,
+        lambda w: delegation(w, effective_to=DAY - datetime.timedelta(days=1)),
+    ),
+    "delegation_funding_not_negative": (Delegation, lambda w: delegation(w, funding_wan_yuan=-5)),
+    "delegation_approval_has_decision_no": (
+        Delegation,
+        lambda w: changed(approved(w), decision_no=""),
+    ),
+    "delegation_decision_dated": (Delegation, lambda w: changed(approved(w), decided_at=None)),
+    "delegation_revocation_dated": (Delegation, lambda w: delegation(w, revoked_on=DAY)),
+    "delegation_not_derived_from_itself": (
+        Delegation,
+        lambda w: (lambda d: changed(d, derived_from=d))(with_items(w)),
+    ),
+    "opinion_once_per_township": (TownshipOpinion, duplicate_opinion),
+    "opinion_valid": (
+        TownshipOpinion,
+        lambda w: TownshipOpinion(delegation=with_items(w), township=w.township_a, opinion="maybe"),
+    ),
+    "objection_explained": (
+        TownshipOpinion,
+        lambda w: TownshipOpinion(delegation=with_items(w), township=w.township_a, opinion="object"),
+    ),
+    "assignment_channel_valid": (Assignment, lambda w: assignment(w, channel="pigeon")),
+    "assignment_responsibility_valid": (Assignment, lambda w: assignment(w, responsibility="all")),
+    "assignment_title_not_blank": (Assignment, lambda w: assignment(w, title="")),
+    "assignment_report_names_township": (
+        Assignment,
+        lambda w: assignment(w, recorded_by="township"),
+    ),
+    "calendar_day_kind_valid": (
+        CalendarDay,
+        lambda w: CalendarDay(date=DAY, kind="party", name="元旦"),
+    ),
+}
+
+
+def named_constraints():
+    names = set()
+    for app in ("townships", "duties", "delegations"):
+        for model in apps.get_app_config(app).get_models():
+            names |= {constraint.name for constraint in model._meta.constraints}
+    return names
+
+
+def test_every_named_constraint_has_a_case():
+    assert set(CASES) == named_constraints()
+
+
+def save_violating(obj):
+    with pytest.raises(IntegrityError) as failure, transaction.atomic():
+        obj.save()
+    return str(failure.value)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_violating_save_fails_in_the_database(world, name):
+    model, build = CASES[name]
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    obj = build(world)
+    error = save_violating(obj)
+    if isinstance(constraint, models.CheckConstraint):
+        assert name in error
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_model_validation_refuses_with_the_constraint_message(world, name):
+    model, build = CASES[name]
+    obj = build(world)
+    with pytest.raises(ValidationError) as failure:
+        obj.validate_constraints()
+    assert constraint_message(model, name) in failure.value.messages
+
+
+def test_full_clean_reports_an_inverted_window_and_a_missing_lead_department(world):
+    yesterday = DAY - datetime.timedelta(days=1)
+    obj = entry(world, "territorial", lead_department=None, effective_to=yesterday)
+    with pytest.raises(ValidationError) as failure:
+        obj.full_clean()
+    assert constraint_message(ListEntry, "list_entry_window_ordered") in failure.value.messages
+    assert (
+        constraint_message(ListEntry, "list_entry_territorial_lead_department")
+        in failure.value.messages
+    )
+
+
+# --- the delegation trigger (delegations/migrations/0003) ---------------------------------
+
+
+def test_inserting_a_delegation_outside_the_draft_state_fails(world):
+    error = save_violating(delegation(world, state="submitted"))
+    assert "delegation_created_as_draft" in error
+    assert Delegation.objects.count() == 0
+
+
+def test_submitting_a_delegation_without_items_fails(world):
+    draft = delegation(world)
+    draft.save()
+    draft.townships.set([world.township_a])
+    error = save_violating(changed(draft, state="submitted"))
+    assert "delegation_needs_items_and_townships" in error
+    assert Delegation.objects.get().state == "draft"
+
+
+def test_submitting_a_delegation_without_townships_fails(world):
+    draft = delegation(world)
+    draft.save()
+    draft.duty_items.set([DutyItemFactory(county=world.county, department=world.dept_a)])
+    error = save_violating(changed(draft, state="submitted"))
+    assert "delegation_needs_items_and_townships" in error
+
+
+def test_a_delegation_with_items_and_townships_may_leave_the_draft_state(world):
+    draft = with_items(world)
+    draft.state = "submitted"
+    draft.save()
+    assert Delegation.objects.get().state == "submitted"

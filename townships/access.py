@@ -1,0 +1,393 @@
+"""Who may see and do what: the one scoping module used by the API, the admin and the pages.
+
+Roles (``role_of``): ``office`` (编办; superusers count as office), ``department``,
+``township`` and ``public`` (anonymous users and accounts without a profile).
+
+Scope decisions (``restrict``):
+
+- Reference data is public: counties, townships, departments (and their aliases), the
+  catalog of duty items (the catalog is drawn from published law and carries nothing
+  confidential, so every catalog item is visible, on a list or not) and the calendar.
+- List entries: everybody sees published entries; the office also sees drafts.
+- An office profile with a county sees and writes that county's rows (plus the public
+  data everybody sees); an office profile without a county (or a superuser) sees all.
+- A department user sees its own department's delegations, assignments and the township
+  opinions on its delegations.
+- A township user sees the delegations that name its township once submitted (never a
+  department's drafts), the assignments that name it or that it reported, and its own
+  opinions.
+- The public sees only the public data above.
+
+``action="change"`` (or ``"delete"``) narrows to the rows the user may write, whatever
+their state; the workflow state rules live in ``explain``/``can``:
+
+- office: every row of its scope (all, or its county);
+- department: its own delegations, and its own assignments except the ones a township
+  reported about it;
+- township: the assignments it reported and its own opinions;
+- public: nothing.
+
+Querysets are filtered with ``Exists`` subqueries, never joins over many-to-many tables, so
+no ``.distinct()`` is needed and counts stay right.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+OFFICE = "office"
+DEPARTMENT = "department"
+TOWNSHIP = "township"
+PUBLIC = "public"
+ROLES = (OFFICE, DEPARTMENT, TOWNSHIP, PUBLIC)
+
+# Group names are data (they appear in the admin as stored), hence Chinese constants.
+OFFICE_GROUP = "编办"
+DEPARTMENT_GROUP = "部门"
+TOWNSHIP_GROUP = "乡镇"
+ROLE_GROUPS = {OFFICE: OFFICE_GROUP, DEPARTMENT: DEPARTMENT_GROUP, TOWNSHIP: TOWNSHIP_GROUP}
+OFFICE_APPS = ("townships", "duties", "delegations")
+
+VIEW = "view"
+CHANGE = "change"
+DELETE = "delete"
+QUERYSET_ACTIONS = (VIEW, CHANGE, DELETE)
+
+# Workflow actions on a delegation and the states each is allowed from.
+DELEGATION_ACTION_STATES = {
+    "edit": ("draft",),
+    "discard": ("draft",),
+    "submit": ("draft",),
+    "withdraw": ("submitted",),
+    "give_opinion": ("submitted",),
+    "review": ("submitted",),
+    "decide": ("submitted",),
+    "revoke": ("approved",),
+    "publish": ("approved",),
+}
+DEPARTMENT_ACTIONS = ("edit", "discard", "submit", "withdraw")
+OFFICE_ACTIONS = ("review", "decide", "revoke", "publish")
+
+# Always-true / always-false conditions that survive being OR-ed (an empty Q() does not).
+_ALL = Q(pk__isnull=False)
+_NONE = Q(pk__in=[])
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def profile_of(user):
+    """The user's profile, or None (anonymous, or an account without one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.profile
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
+def role_of(user) -> str:
+    """``"office"`` | ``"department"`` | ``"township"`` | ``"public"``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return PUBLIC
+    if getattr(user, "is_superuser", False):
+        return OFFICE
+    profile = profile_of(user)
+    if profile is None or profile.role not in ROLES:
+        return PUBLIC
+    return profile.role
+
+
+def office_county_id(user):
+    """The county an office user is limited to, or None for every county."""
+    if getattr(user, "is_superuser", False):
+        return None
+    profile = profile_of(user)
+    return profile.county_id if profile is not None else None
+
+
+def department_of(user):
+    profile = profile_of(user)
+    return profile.department if profile is not None and role_of(user) == DEPARTMENT else None
+
+
+def township_of(user):
+    profile = profile_of(user)
+    return profile.township if profile is not None and role_of(user) == TOWNSHIP else None
+
+
+# --------------------------------------------------------------------------- querysets
+
+
+def _concrete(model):
+    return model._meta.concrete_model
+
+
+def _through_exists(m2m_model, owner_field, other_field, value):
+    """EXISTS (a row of the M2M table linking the outer row to ``value``)."""
+    return Exists(
+        m2m_model.objects.filter(**{owner_field: OuterRef("pk"), other_field: value})
+    )
+
+
+def _rules():
+    """model -> (county path or None, public view Q, scope function(user, role, action) -> Q)."""
+    from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+    from duties.models import DutyItem, ListEntry
+    from townships.models import County, Department, DepartmentAlias, Township
+
+    delegation_townships = Delegation.townships.through
+    assignment_townships = Assignment.townships.through
+
+    def nothing(user, role, action):
+        return _NONE
+
+    def delegation_scope(user, role, action):
+        if role == DEPARTMENT:
+            return Q(department_id=profile_of(user).department_id)
+        if role == TOWNSHIP and action == VIEW:
+            township_id = profile_of(user).township_id
+            return ~Q(state="draft") & _through_exists(
+                delegation_townships, "delegation_id", "township_id", township_id
+            )
+        return _NONE
+
+    def assignment_scope(user, role, action):
+        if role == DEPARTMENT:
+            scope = Q(department_id=profile_of(user).department_id)
+            if action != VIEW:
+                scope &= ~Q(recorded_by="township")
+            return scope
+        if role == TOWNSHIP:
+            township_id = profile_of(user).township_id
+            scope = Q(reporting_township_id=township_id)
+            if action == VIEW:
+                scope |= _through_exists(
+                    assignment_townships, "assignment_id", "township_id", township_id
+                )
+            return scope
+        return _NONE
+
+    def opinion_scope(user, role, action):
+        if role == DEPARTMENT and action == VIEW:
+            return Q(delegation__department_id=profile_of(user).department_id)
+        if role == TOWNSHIP:
+            return Q(township_id=profile_of(user).township_id)
+        return _NONE
+
+    return {
+        County: ("pk", _ALL, nothing),
+        Township: ("county_id", _ALL, nothing),
+        Department: ("county_id", _ALL, nothing),
+        DepartmentAlias: ("department__county_id", _ALL, nothing),
+        DutyItem: ("county_id", _ALL, nothing),
+        CalendarDay: (None, _ALL, nothing),
+        ListEntry: ("item__county_id", Q(status="published"), nothing),
+        Delegation: ("department__county_id", _NONE, delegation_scope),
+        Assignment: ("department__county_id", _NONE, assignment_scope),
+        TownshipOpinion: ("delegation__department__county_id", _NONE, opinion_scope),
+    }
+
+
+def scope_q(user, model, action: str = VIEW) -> Q:
+    """The condition ``restrict`` applies, for use inside other queries (e.g. Exists)."""
+    if action not in QUERYSET_ACTIONS:
+        raise ValueError(f"Unknown action {action!r}; use one of {QUERYSET_ACTIONS}.")
+    rules = _rules()
+    concrete = _concrete(model)
+    if concrete not in rules:
+        raise TypeError(f"restrict() has no scope rule for {concrete.__name__}.")
+    county_path, public_q, scope = rules[concrete]
+    role = role_of(user)
+
+    if role == OFFICE:
+        county_id = office_county_id(user)
+        if county_id is None or county_path is None:
+            own = _ALL
+        else:
+            own = Q(**{county_path: county_id})
+    elif role in (DEPARTMENT, TOWNSHIP):
+        own = scope(user, role, action)
+    else:
+        own = _NONE
+
+    if action == VIEW:
+        return public_q | own
+    return own
+
+
+def restrict(user, queryset, action: str = VIEW):
+    """``queryset`` narrowed to the rows ``user`` may see (``action="view"``) or write
+    (``"change"``/``"delete"``). Works on Delegation, Assignment, ListEntry (and its list
+    proxies), DutyItem, Township, Department, DepartmentAlias, County, TownshipOpinion and
+    CalendarDay; any other model raises TypeError (a missing rule is a bug, not "all")."""
+    return queryset.filter(scope_q(user, queryset.model, action))
+
+
+def flag_filters(user) -> dict:
+    """The filters a flag query must apply for ``user``: office ``{}`` (or ``{"county": c}``),
+    department ``{"department": d}``, township ``{"township": t}``. Flags are not public."""
+    role = role_of(user)
+    if role == OFFICE:
+        profile = profile_of(user)
+        county_id = office_county_id(user)
+        return {"county": profile.county} if county_id is not None else {}
+    if role == DEPARTMENT:
+        return {"department": profile_of(user).department}
+    if role == TOWNSHIP:
+        return {"township": profile_of(user).township}
+    raise PermissionDenied(_("Flags are visible to signed-in staff only."))
+
+
+# --------------------------------------------------------------------------- objects
+
+
+def _office_covers(user, county_id) -> bool:
+    limit = office_county_id(user)
+    return limit is None or limit == county_id
+
+
+def _delegation_role_problem(user, action, delegation):
+    """Why ``user``'s role forbids ``action`` on ``delegation`` (None if it does not)."""
+    role = role_of(user)
+    if action in DEPARTMENT_ACTIONS:
+        if role != DEPARTMENT:
+            return _("Only the requesting department may do this.")
+        if profile_of(user).department_id != delegation.department_id:
+            return _("This request belongs to another department.")
+        return None
+    if action in OFFICE_ACTIONS:
+        if role != OFFICE:
+            return _("Only the compilation office may do this.")
+        if not _office_covers(user, delegation.department.county_id):
+            return _("This request belongs to another county.")
+        return None
+    if action == "give_opinion":
+        if role != TOWNSHIP:
+            return _("Only a township named in the request may give its opinion.")
+        township_id = profile_of(user).township_id
+        if not delegation.townships.filter(pk=township_id).exists():
+            return _("This request does not concern your township.")
+        return None
+    raise ValueError(f"Unknown delegation action {action!r}.")
+
+
+def state_problem(action, delegation):
+    """Why ``delegation``'s state forbids workflow ``action`` (None if it does not)."""
+    allowed = DELEGATION_ACTION_STATES[action]
+    state = delegation.state
+    if state in allowed:
+        return None
+    label = delegation.get_state_display()
+    if action == "submit" and state != "draft":
+        return _("This request has already been submitted (it is now %(state)s).") % {
+            "state": label
+        }
+    if action in ("edit", "discard"):
+        return _("Only a draft can be changed; this request is %(state)s.") % {"state": label}
+    if action == "withdraw":
+        return _("Only a submitted request can be withdrawn; this one is %(state)s.") % {
+            "state": label
+        }
+    if action == "decide" and state in ("approved", "rejected", "revoked"):
+        return _("This request has already been decided (%(state)s).") % {"state": label}
+    if action in ("give_opinion", "review", "decide"):
+        return _("This request is not under review; it is %(state)s.") % {"state": label}
+    if action == "revoke":
+        return _("Only an approved delegation can be revoked; this one is %(state)s.") % {
+            "state": label
+        }
+    if action == "publish":
+        return _("Only an approved delegation can be published; this one is %(state)s.") % {
+            "state": label
+        }
+    return _("This cannot be done while the request is %(state)s.") % {"state": label}
+
+
+def explain(user, action: str, obj):
+    """None if ``user`` may do ``action`` on ``obj``; else ``(kind, message)`` with kind
+    ``"forbidden"`` (the role or scope forbids it: HTTP 403) or ``"state"`` (the object's
+    state forbids it: HTTP 409)."""
+    from delegations.models import Delegation
+    from townships.models import Department, Township
+
+    model = _concrete(type(obj))
+    if model is Delegation and action in DELEGATION_ACTION_STATES:
+        problem = _delegation_role_problem(user, action, obj)
+        if problem:
+            return ("forbidden", problem)
+        problem = state_problem(action, obj)
+        return ("state", problem) if problem else None
+
+    if action in ("create_request", "create_assignment") and model in (Department, Township):
+        role = role_of(user)
+        # The office records assignments it learns of; requests are the department's own act
+        # (the office reviews and decides them, so it does not file them).
+        if role == OFFICE and action == "create_assignment" and _office_covers(user, obj.county_id):
+            return None
+        if model is Department and role == DEPARTMENT:
+            if profile_of(user).department_id == obj.pk:
+                return None
+            return ("forbidden", _("You may act only for your own department."))
+        if model is Township and role == TOWNSHIP and action == "create_assignment":
+            if profile_of(user).township_id == obj.pk:
+                return None
+            return ("forbidden", _("You may report only for your own township."))
+        return ("forbidden", _("You may not do this."))
+
+    if action in QUERYSET_ACTIONS:
+        allowed = restrict(user, model._default_manager.filter(pk=obj.pk), action).exists()
+        return None if allowed else ("forbidden", _("You may not do this."))
+    raise ValueError(f"Unknown action {action!r} for {model.__name__}.")
+
+
+def can(user, action: str, obj) -> bool:
+    """Object-level check. Delegation actions: ``view``, ``change``, ``edit``, ``discard``,
+    ``submit``, ``withdraw`` (the requesting department), ``give_opinion`` (a township the
+    request names), ``review``, ``decide``, ``revoke`` (the office); each also needs the
+    right state. ``create_request`` on a Department (its own department user),
+    ``create_assignment`` on a Department (its user, or the office) or a Township (its
+    user reporting, or the office). ``view``/``change``/``delete`` on any scoped model."""
+    return explain(user, action, obj) is None
+
+
+def check(user, action: str, obj) -> None:
+    """Raise PermissionDenied unless ``user`` may do ``action`` on ``obj``."""
+    problem = explain(user, action, obj)
+    if problem:
+        raise PermissionDenied(problem[1])
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@transaction.atomic
+def ensure_groups() -> dict:
+    """Create the three role groups (idempotent). The office group gets every model
+    permission of the three apps (which covers django-import-export's import/export, as
+    it checks model permissions); department and township users work through the pages and
+    the API, not the admin, so their groups carry no model permission. Permissions added by
+    hand are kept (we only add)."""
+    groups = {}
+    for role, name in ROLE_GROUPS.items():
+        groups[role], _created = Group.objects.get_or_create(name=name)
+    perms = Permission.objects.filter(content_type__app_label__in=OFFICE_APPS)
+    groups[OFFICE].permissions.add(*perms)
+    return groups
+
+
+def sync_user_group(user) -> None:
+    """Put ``user`` in the group of its profile's role and out of the other role groups
+    (a user without a profile leaves them all). Called when a profile is saved."""
+    profile = profile_of(user)
+    wanted = ROLE_GROUPS.get(profile.role) if profile is not None else None
+    others = [name for name in ROLE_GROUPS.values() if name != wanted]
+    user.groups.remove(*Group.objects.filter(name__in=others))
+    if wanted:
+        if not Group.objects.filter(name=wanted).exists():
+            ensure_groups()
+        user.groups.add(Group.objects.get(name=wanted))
