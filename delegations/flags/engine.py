@@ -711,26 +711,38 @@ class FlagQuery:
         facts.pop("none", None)
         if rule.explain:
             facts = rule.explain(facts, self.ctx)
-        department = Ref(row["f_dcode"], row["f_dname"]) if row["f_department"] else None
+        refs = self.__dict__.setdefault("_refs", {})
+        township = refs.get(("t", row["f_township"]))
+        if township is None:
+            township = refs[("t", row["f_township"])] = Ref(row["f_tcode"], row["f_tname"])
+        department = None
+        if row["f_department"]:
+            department = refs.get(("d", row["f_department"]))
+            if department is None:
+                department = refs[("d", row["f_department"])] = Ref(row["f_dcode"], row["f_dname"])
         item = Ref(row["f_icode"], row["f_iname"]) if row["f_item"] else None
-        township = Ref(row["f_tcode"], row["f_tname"])
         delegation = row["f_delegation"] or facts.get("delegation") or None
-        params = {
-            **{k: ("" if v is None else v) for k, v in facts.items() if not isinstance(v, (list, dict))},
-            **{k: "、".join(str(x) for x in v) for k, v in facts.items() if isinstance(v, list)},
-            "township": township.name,
-            "department": department.name if department else "",
-            "item": item.name if item else facts.get("title", ""),
-            "delegation": delegation or "",
-            "assignment": row["f_assignment"] or "",
-        }
+        params = {}
+        for key, value in facts.items():
+            if value is None:
+                params[key] = ""
+            elif isinstance(value, list):
+                params[key] = "、".join(str(x) for x in value)
+            else:
+                params[key] = value
+        params["township"] = township.name
+        params["department"] = department.name if department else ""
+        params["item"] = item.name if item else facts.get("title", "")
+        params["delegation"] = delegation or ""
+        params["assignment"] = row["f_assignment"] or ""
         if row["f_entry"]:
             facts.setdefault("list_entry", row["f_entry"])
+        title, message = self._texts(rule)
         return Flag(
             rule=rule.code,
             severity=rule.severity,
-            title=self._texts(rule)[0],
-            message=self._texts(rule)[1] % params,
+            title=title,
+            message=message % params,
             township=township,
             department=department,
             duty_item=item,

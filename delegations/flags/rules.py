@@ -9,10 +9,12 @@ file with one case that fires and one near miss.
 Registry order (the order of this module) is the order flags are listed in.
 """
 
+import json
+
 from django.db.models import Exists, F, Max, Min, Q, Subquery, Window
 from django.db.models.expressions import ValueRange
-from django.db.models.functions import Length, Trim, TruncDate
-from django.utils.translation import gettext, pgettext
+from django.db.models.functions import JSONObject, Length, Trim, TruncDate
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from delegations.flags.engine import ERROR, WARNING, GroupConcat, _split_ids, rule
@@ -41,6 +43,26 @@ from delegations.flags.sources import (
 )
 from delegations.models import Assignment, Delegation
 from duties.models import Category, ListKind
+
+
+_TRANSLATED: dict = {}
+
+
+def _tr(msgid, context=None):
+    """gettext / pgettext, memoised per language: explanations run once per flag."""
+    key = (get_language(), context, msgid)
+    if key not in _TRANSLATED:
+        _TRANSLATED[key] = pgettext(context, msgid) if context else gettext(msgid)
+    return _TRANSLATED[key]
+
+
+def _inline(facts, name):
+    """Merge the JSON object of fact ``name`` (one subquery, several facts) into ``facts``."""
+    value = facts.pop(name, None)
+    if isinstance(value, str):
+        value = json.loads(value)
+    facts.update(value or {})
+    return facts
 
 
 def _ids(facts, *names):
@@ -90,6 +112,7 @@ def _reclaimed_entry():
 @rule(
     "RECLAIMED_ITEM_ASSIGNED",
     ERROR,
+    explain=lambda facts, ctx: _inline(facts, "reclaimed"),
     title=_("Reclaimed item pushed back to the township"),
     message=_(
         "%(department)s assigned %(item)s to %(township)s on %(assigned_on)s, but the item is "
@@ -109,9 +132,15 @@ def reclaimed_item_assigned(ctx):
         assignment_rows()
         .filter(Exists(entry))
         .facts(
-            reclaimed_entry=Subquery(entry.values("pk")[:1]),
-            receiving_department=Subquery(entry.values("receiving_department__name")[:1]),
-            reclaimed_document_no=Subquery(entry.values("document_no")[:1]),
+            reclaimed=Subquery(
+                entry.values(
+                    json=JSONObject(
+                        reclaimed_entry="pk",
+                        receiving_department="receiving_department__name",
+                        reclaimed_document_no="document_no",
+                    )
+                )[:1]
+            )
         )
     )
 
@@ -123,6 +152,7 @@ def _territorial_entry():
 @rule(
     "MAIN_DUTY_SHIFTED",
     ERROR,
+    explain=lambda facts, ctx: _inline(facts, "territorial"),
     title=_("Main responsibility shifted onto the township"),
     message=_(
         "%(department)s asked %(township)s on %(assigned_on)s to bear the main responsibility "
@@ -150,18 +180,28 @@ def main_duty_shifted(ctx):
             assignment__duty_item__isnull=False,
         )
         .facts(
-            territorial_entry=Subquery(entry.values("pk")[:1]),
-            township_duty=Subquery(entry.values("township_duty")[:1]),
-            lead_department=Subquery(entry.values("lead_department__name")[:1]),
+            territorial=Subquery(
+                entry.values(
+                    json=JSONObject(
+                        territorial_entry="pk",
+                        township_duty="township_duty",
+                        lead_department="lead_department__name",
+                    )
+                )[:1]
+            )
         )
     )
 
 
 def _explain_channel(facts, ctx):
-    try:
-        facts["channel_label"] = str(Assignment.Channel(facts.get("channel")).label)
-    except ValueError:
-        facts["channel_label"] = facts.get("channel") or ""
+    channel = facts.get("channel") or ""
+    key = (get_language(), "channel", channel)
+    if key not in _TRANSLATED:
+        try:
+            _TRANSLATED[key] = str(Assignment.Channel(channel).label)
+        except ValueError:
+            _TRANSLATED[key] = channel
+    facts["channel_label"] = _TRANSLATED[key]
     return facts
 
 
@@ -196,10 +236,10 @@ def liability_shift_by_assessment(ctx):
 # --- delegations -------------------------------------------------------------------------
 def _explain_agreement(facts, ctx):
     labels = {
-        "scope": gettext("the agreement's scope"),
-        "powers": gettext("the agreement's powers"),
-        "term": gettext("the agreement's term"),
-        "publication": gettext("the publication date"),
+        "scope": "the agreement's scope",
+        "powers": "the agreement's powers",
+        "term": "the agreement's term",
+        "publication": "the publication date",
     }
     missing = []
     if not facts.pop("scope_length", 0):
@@ -211,7 +251,7 @@ def _explain_agreement(facts, ctx):
     if not facts.get("published_on"):
         missing.append("publication")
     facts["missing"] = missing
-    facts["missing_text"] = "、".join(labels[m] for m in missing)
+    facts["missing_text"] = "、".join(_tr(labels[m]) for m in missing)
     return facts
 
 
@@ -336,14 +376,39 @@ def redelegation(ctx):
     )
 
 
+STATUS_WORDS = {
+    "submitted": "still under review",
+    "rejected": "rejected",
+    "withdrawn": "withdrawn",
+    "draft": "a draft",
+    "revoked": "revoked",
+    "not_yet_in_force": "not yet in force",
+    "expired": "expired",
+    "not_in_force": "not in force",
+}
+if False:  # for makemessages: the words above, in their context
+    pgettext("delegation status in a flag", "still under review")
+    pgettext("delegation status in a flag", "rejected")
+    pgettext("delegation status in a flag", "withdrawn")
+    pgettext("delegation status in a flag", "a draft")
+    pgettext("delegation status in a flag", "revoked")
+    pgettext("delegation status in a flag", "not yet in force")
+    pgettext("delegation status in a flag", "expired")
+    pgettext("delegation status in a flag", "not in force")
+    gettext("the agreement's scope")
+    gettext("the agreement's powers")
+    gettext("the agreement's term")
+    gettext("the publication date")
+
+
 def _explain_not_in_force(facts, ctx):
-    facts = _ids(facts, "delegations_considered")
+    facts = _ids(_inline(facts, "relied"), "delegations_considered")
     if facts.get("assigned_on"):
         facts["date_checked"] = facts["assigned_on"]
-        facts["subject"] = gettext("assignment “%(title)s”") % {"title": facts.get("title", "")}
+        facts["subject"] = _tr("assignment “%(title)s”") % {"title": facts.get("title", "")}
     else:
         facts["date_checked"] = ctx.today.isoformat()
-        facts["subject"] = gettext("its list entry no. %(entry)s") % {"entry": facts.get("entry_id")}
+        facts["subject"] = _tr("its list entry no. %(entry)s") % {"entry": facts.get("entry_id")}
     reason = facts.get("delegation_state")
     if reason in ("approved", None):
         start, end = facts.get("delegation_effective_from"), facts.get("delegation_effective_to")
@@ -353,18 +418,8 @@ def _explain_not_in_force(facts, ctx):
             reason = "expired"
         else:
             reason = "not_in_force"
-    labels = {
-        "submitted": pgettext("delegation status in a flag", "still under review"),
-        "rejected": pgettext("delegation status in a flag", "rejected"),
-        "withdrawn": pgettext("delegation status in a flag", "withdrawn"),
-        "draft": pgettext("delegation status in a flag", "a draft"),
-        "revoked": pgettext("delegation status in a flag", "revoked"),
-        "not_yet_in_force": pgettext("delegation status in a flag", "not yet in force"),
-        "expired": pgettext("delegation status in a flag", "expired"),
-        "not_in_force": pgettext("delegation status in a flag", "not in force"),
-    }
     facts["reason"] = reason
-    label = labels.get(reason, reason)
+    label = _tr(STATUS_WORDS[reason], "delegation status in a flag") if reason in STATUS_WORDS else reason
     facts["status"] = label
     return facts
 
@@ -402,13 +457,19 @@ def delegation_not_in_force(ctx):
     relied = _not_in_force_delegations()
     assignments = (
         assignment_rows()
-        .filter(~listed(HELD_LISTS), ~covered(), Exists(relied))
+        .filter(Q(assignment__duty_item__isnull=False), ~listed(HELD_LISTS), ~covered(), Exists(relied))
         .facts(
-            delegation=Subquery(relied.values("delegation")[:1]),
-            delegation_state=Subquery(relied.values("delegation__state")[:1]),
-            delegation_effective_from=Subquery(relied.values("delegation__effective_from")[:1]),
-            delegation_effective_to=Subquery(relied.values("delegation__effective_to")[:1]),
-            revoked_on=Subquery(relied.values("delegation__revoked_on")[:1]),
+            relied=Subquery(
+                relied.values(
+                    json=JSONObject(
+                        delegation="delegation",
+                        delegation_state="delegation__state",
+                        delegation_effective_from="delegation__effective_from",
+                        delegation_effective_to="delegation__effective_to",
+                        revoked_on="delegation__revoked_on",
+                    )
+                )[:1]
+            ),
             delegations_considered=id_list(relied, "dutyitem", "delegation"),
         )
     )
@@ -489,9 +550,9 @@ def overdue_review(ctx):
 
 def _explain_owner(facts, ctx):
     if facts.get("assigned_on"):
-        facts["via"] = gettext("assignment “%(title)s”") % {"title": facts.get("title", "")}
+        facts["via"] = _tr("assignment “%(title)s”") % {"title": facts.get("title", "")}
     else:
-        facts["via"] = gettext("delegation no. %(id)s") % {"id": facts.get("delegation_id")}
+        facts["via"] = _tr("delegation no. %(id)s") % {"id": facts.get("delegation_id")}
     return facts
 
 
@@ -530,12 +591,12 @@ def not_owning_department(ctx):
 def _explain_vague(facts, ctx):
     problems = []
     if not facts.pop("department_duty_length", 0):
-        problems.append(gettext("the department's duty is missing"))
+        problems.append(_tr("the department's duty is missing"))
     if not facts.get("township_duty", "").strip():
-        problems.append(gettext("the township's duty is missing"))
+        problems.append(_tr("the township's duty is missing"))
     elif facts.pop("township_duty_vague", 0):
         problems.append(
-            gettext("the township's duty is only vague words (“%(text)s”)")
+            _tr("the township's duty is only vague words (“%(text)s”)")
             % {"text": facts["township_duty"]}
         )
     facts.pop("township_duty_vague", None)

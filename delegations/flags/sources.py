@@ -24,7 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Replace, Trim
+from django.db.models.functions import Trim
 from django.utils import timezone
 
 from delegations.flags.engine import Context, GroupConcat, Part, Rows
@@ -64,11 +64,31 @@ JOINING_WORDS = ("和", "及", "等")
 VAGUE_SEPARATORS = (" ", "，", "、", "。", "；")
 
 
+class StripChars(Func):
+    """``expression`` with every one of ``chars`` removed: nested REPLACE with the characters
+    written as SQL literals (constants of this module, never user input), so that the same
+    expression used twice is recognised as the same by the database (SQLite then computes
+    windows partitioned by it once)."""
+
+    output_field = CharField()
+
+    def __init__(self, expression, chars):
+        for char in chars:
+            if "'" in char or "\\" in char:
+                raise ValueError("StripChars takes plain characters only")
+        self.chars = tuple(chars)
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        for char in self.chars:
+            sql = f"REPLACE({sql}, '{char}', '')"
+        return sql, params
+
+
 def strip_chars(expression, chars):
     """``expression`` with every one of ``chars`` (strings) removed, in SQL (nested REPLACE)."""
-    for char in chars:
-        expression = Replace(expression, Value(char), Value(""), output_field=CharField())
-    return expression
+    return StripChars(expression, chars)
 
 
 def normalized_title(expression):

@@ -2,7 +2,7 @@
 
 Thin views: the lists come from ``duties.web.listing`` (over ``duties.services`` and
 ``duties.history``), the checker from ``duties.checker``, reports from
-``delegations.reports``; scope from ``townships.access``.
+``delegations.assignments``; scope from ``townships.access``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from delegations.models import Assignment
-from delegations.reports import report_assignment
+from delegations.assignments import report_assignment
 from duties import checker, history
 from duties.models import AdmissionMode, DutyItem, ListEntry, ListKind, PowerSource
 from duties.web import export, listing
