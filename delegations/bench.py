@@ -12,7 +12,6 @@ scale that baseline and engine agree rule by rule.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -152,7 +151,8 @@ def baseline_sql() -> dict[str, str]:
         "UNLISTED_ASSIGNMENT": f"SELECT at.assignment_id, at.township_id FROM {AT}"
         f" WHERE NOT {_listed(HELD)} AND NOT {COVERED}",
         "RECLAIMED_ITEM_ASSIGNED": f"SELECT at.assignment_id, at.township_id FROM {AT}"
-        f" WHERE {_entries_on(('reclaimed',), 'e.item_id = a.duty_item_id')}",
+        " WHERE a.duty_item_id IN (SELECT item_id FROM duties_listentry WHERE kind = 'reclaimed')"
+        f" AND {_entries_on(('reclaimed',), 'e.item_id = a.duty_item_id')}",
         "MAIN_DUTY_SHIFTED": f"SELECT at.assignment_id, at.township_id FROM {AT}"
         " WHERE a.responsibility = 'main' AND a.duty_item_id IS NOT NULL"
         f" AND {_entries_on(('territorial',), 'e.item_id = a.duty_item_id')}"

@@ -41,7 +41,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 ERROR = "error"
 WARNING = "warning"
@@ -389,6 +388,23 @@ def _json(value) -> dict:
 _SQL_CACHE: dict[tuple, tuple[str, list]] = {}
 
 
+class _Params(dict):
+    """Message placeholders: the given names, else the facts (lists joined, None blank),
+    looked up only for the placeholders the message uses."""
+
+    def __init__(self, facts: dict):
+        super().__init__()
+        self.facts = facts
+
+    def __missing__(self, key):
+        value = self.facts[key]
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return "、".join(str(x) for x in value)
+        return value
+
+
 class FlagQuery:
     """The flags of the current data, filtered; count it, slice it, summarise it.
 
@@ -722,19 +738,14 @@ class FlagQuery:
                 department = refs[("d", row["f_department"])] = Ref(row["f_dcode"], row["f_dname"])
         item = Ref(row["f_icode"], row["f_iname"]) if row["f_item"] else None
         delegation = row["f_delegation"] or facts.get("delegation") or None
-        params = {}
-        for key, value in facts.items():
-            if value is None:
-                params[key] = ""
-            elif isinstance(value, list):
-                params[key] = "、".join(str(x) for x in value)
-            else:
-                params[key] = value
-        params["township"] = township.name
-        params["department"] = department.name if department else ""
-        params["item"] = item.name if item else facts.get("title", "")
-        params["delegation"] = delegation or ""
-        params["assignment"] = row["f_assignment"] or ""
+        params = _Params(facts)
+        params.update(
+            township=township.name,
+            department=department.name if department else "",
+            item=item.name if item else facts.get("title", ""),
+            delegation=delegation or "",
+            assignment=row["f_assignment"] or "",
+        )
         if row["f_entry"]:
             facts.setdefault("list_entry", row["f_entry"])
         title, message = self._texts(rule)

@@ -25,7 +25,6 @@ from delegations.flags.sources import (
     HELD_LISTS,
     ITEM,
     OWN_LISTS,
-    TOWNSHIP,
     add_working_days,
     assignment_rows,
     covered,
@@ -42,7 +41,7 @@ from delegations.flags.sources import (
     only_vague_words,
 )
 from delegations.models import Assignment, Delegation
-from duties.models import Category, ListKind
+from duties.models import Category, ListEntry, ListKind
 
 
 _TRANSLATED: dict = {}
@@ -128,8 +127,11 @@ def reclaimed_item_assigned(ctx):
     Source: 《关于全面建立乡镇（街道）履行职责事项清单的意见》 — 上级部门收回事项清单.
     """
     entry = _reclaimed_entry()
+    reclaimed_items = ListEntry.objects.filter(kind=ListKind.RECLAIMED).values("item")
     return (
         assignment_rows()
+        # Cheap pre-filter (items on any reclaimed list), then the dated, scoped check.
+        .filter(assignment__duty_item__in=reclaimed_items)
         .filter(Exists(entry))
         .facts(
             reclaimed=Subquery(

@@ -22,7 +22,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Trim
 from django.utils import timezone

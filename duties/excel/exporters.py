@@ -118,33 +118,38 @@ def _entry_rows(kind, queryset):
     ):
         names[entry_id].append(name)
     for entry in entries:
-        item = entry.item
         scope = spec.ALL_TOWNSHIPS_EXPORT if entry.all_townships else "、".join(names[entry.pk])
-        if kind == spec.POWER:
-            yield [
-                item.code, _label(spec.CATEGORY_LABELS, item.category), item.name, item.sub_item,
-                item.legal_basis, item.responsibility_stages, item.accountability_cases,
-                entry.handling_office, _department_name(item.department),
-                _label(spec.SOURCE_LABELS, entry.source), scope, entry.notes,
-            ]
-        elif kind == spec.TERRITORIAL:
-            yield [
-                item.code, entry.domain, item.name, _department_name(entry.lead_department),
-                entry.department_duty, entry.township_duty, entry.cooperating_departments,
-                item.legal_basis, scope, entry.notes,
-            ]
-        elif kind == spec.ADMISSION:
-            yield [
-                item.code, item.name, _department_name(entry.requesting_department),
-                _label(spec.ADMISSION_MODE_LABELS, entry.admission_mode), entry.approval_document,
-                entry.approved_on, entry.effective_to, entry.staff_posts, entry.funding_wan_yuan,
-                item.legal_basis, scope, entry.notes,
-            ]
-        else:
-            yield [
-                item.code, item.name, _department_name(entry.receiving_department),
-                entry.working_method, item.legal_basis, scope, entry.notes,
-            ]
+        yield _entry_row(kind, entry, scope)
+
+
+def _entry_row(kind, entry, scope) -> list:
+    """One list entry (a ListEntry or a historical one with ``item`` and departments loaded)
+    as a row of the list's sheet; ``scope`` is the 适用乡镇 text."""
+    item = entry.item
+    if kind == spec.POWER:
+        return [
+            item.code, _label(spec.CATEGORY_LABELS, item.category), item.name, item.sub_item,
+            item.legal_basis, item.responsibility_stages, item.accountability_cases,
+            entry.handling_office, _department_name(item.department),
+            _label(spec.SOURCE_LABELS, entry.source), scope, entry.notes,
+        ]
+    if kind == spec.TERRITORIAL:
+        return [
+            item.code, entry.domain, item.name, _department_name(entry.lead_department),
+            entry.department_duty, entry.township_duty, entry.cooperating_departments,
+            item.legal_basis, scope, entry.notes,
+        ]
+    if kind == spec.ADMISSION:
+        return [
+            item.code, item.name, _department_name(entry.requesting_department),
+            _label(spec.ADMISSION_MODE_LABELS, entry.admission_mode), entry.approval_document,
+            entry.approved_on, entry.effective_to, entry.staff_posts, entry.funding_wan_yuan,
+            item.legal_basis, scope, entry.notes,
+        ]
+    return [
+        item.code, item.name, _department_name(entry.receiving_department),
+        entry.working_method, item.legal_basis, scope, entry.notes,
+    ]
 
 
 def _township_rows(queryset):
@@ -345,8 +350,21 @@ def _csv(sheet: spec.Sheet, rows) -> bytes:
 def export_queryset(kind, queryset, *, county=None, township=None, fmt="xlsx", as_of=None) -> bytes:
     """The rows of ``queryset`` (ListEntry of list ``kind``, Township or Department) as a
     file."""
+    return _write(kind, rows_of(kind, queryset), county=county, township=township, fmt=fmt,
+                  as_of=as_of)
+
+
+def export_entries(
+    kind, entries, *, scope_of, county=None, township=None, fmt="xlsx", as_of=None
+) -> bytes:
+    """List entries already in memory (e.g. the lists as they stood on a past day, rebuilt
+    from the history) as a file of list ``kind``; ``scope_of(entry)`` gives its 适用乡镇."""
+    rows = (_entry_row(kind, entry, scope_of(entry)) for entry in entries)
+    return _write(kind, rows, county=county, township=township, fmt=fmt, as_of=as_of)
+
+
+def _write(kind, rows, *, county, township, fmt, as_of) -> bytes:
     sheet = spec.SHEETS[kind]
-    rows = rows_of(kind, queryset)
     if fmt == "csv":
         return _csv(sheet, rows)
     if fmt != "xlsx":

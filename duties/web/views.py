@@ -26,7 +26,9 @@ from delegations.models import Assignment
 from delegations.assignments import report_assignment
 from duties import checker, history
 from duties.models import AdmissionMode, DutyItem, ListEntry, ListKind, PowerSource
-from duties.web import export, listing
+from duties.excel.exporters import export_entries, export_queryset, file_name_for
+from duties.excel.spec import ALL_TOWNSHIPS_EXPORT
+from duties.web import listing
 from duties.web.forms import ChangesForm, CheckForm, ListFilterForm, ReportForm
 from townships import access
 from townships.models import County, Department, Township
@@ -192,23 +194,23 @@ def township_export(request, code, fmt):
         )
     day = as_of or timezone.localdate()
     if as_of is None:
-        # The live rows: the Excel exporter (canonical sheets, re-importable).
-        from duties.excel import export_queryset
-        from duties.excel.exporters import file_name_for
-
+        # The live rows, with every township of their scope (the sheet re-imports as is).
         rows = ListEntry.objects.filter(pk__in=[entry.pk for entry in shown])
         body = export_queryset(
             kind, rows, county=township.county, township=township, fmt=fmt, as_of=day
         )
-        filename = file_name_for(kind, county=township.county, township=township, as_of=day, fmt=fmt)
     else:
-        # Rows rebuilt from the history exist only in memory: written by our own writer.
-        body = (
-            export.to_csv(kind, shown, township)
-            if fmt == "csv"
-            else export.to_xlsx(kind, shown, township, day)
+        # Rows rebuilt from the history exist only in memory.
+        body = export_entries(
+            kind,
+            shown,
+            scope_of=lambda entry: ALL_TOWNSHIPS_EXPORT if entry.all_townships else township.name,
+            county=township.county,
+            township=township,
+            fmt=fmt,
+            as_of=day,
         )
-        filename = f"qingdan-{kind}-{township.code}-{day.isoformat()}.{fmt}"
+    filename = file_name_for(kind, county=township.county, township=township, as_of=day, fmt=fmt)
     content_type = (
         "text/csv; charset=utf-8"
         if fmt == "csv"

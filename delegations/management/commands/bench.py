@@ -6,7 +6,6 @@ the command re-runs itself in a subprocess whose DATABASE_URL points at the temp
 and that worker refuses to run against any other database.
 """
 
-import json
 import os
 import subprocess
 import sys
