@@ -36,7 +36,6 @@ from townships.models import County, Department, Profile, Township
 _days = itertools.count()
 
 # The world fixture hashes a password per user; the tests need no slow hashing.
-FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _entry(world, kind, index):

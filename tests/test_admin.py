@@ -29,7 +29,6 @@ from tests.factories import (
     make_user,
 )
 from tests.factories_admin import (
-    FAST_PASSWORD_HASHERS,
     build,
     changeform_payload,
     constraint_message,
@@ -67,10 +66,6 @@ HISTORY_MODELS = [
 ]
 READ_ONLY_MODELS = {ListEntry}
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 def other_county():

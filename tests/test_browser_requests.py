@@ -24,7 +24,6 @@ ITEM_NAME = "危险化学品经营单位安全检查"
 
 @pytest.fixture(autouse=True)
 def fast_passwords_and_tmp_media(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

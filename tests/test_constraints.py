@@ -17,17 +17,13 @@ from tests.factories import (
     TownshipOpinionFactory,
     UserFactory,
 )
-from tests.factories_admin import FAST_PASSWORD_HASHERS, constraint_message
+from tests.factories_admin import constraint_message
 from townships.models import County, Department, DepartmentAlias, Profile, Township
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2025, 1, 1)
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 # Each builder returns an object whose save() violates exactly the named constraint.

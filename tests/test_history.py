@@ -13,16 +13,11 @@ from duties.models import (
     TerritorialEntry,
 )
 from tests.factories import DutyItemFactory
-from tests.factories_admin import FAST_PASSWORD_HASHERS, build, changeform_payload, form_errors
+from tests.factories_admin import build, changeform_payload, form_errors
 
 pytestmark = pytest.mark.django_db
 
 REASON = "依据示县编发〔2025〕3号调整"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -31,9 +31,7 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def fast_passwords_and_tmp_media(settings, tmp_path):
-    """Hash the personas' passwords cheaply (PBKDF2 costs seconds per user on a busy machine)
-    and keep uploaded agreements out of var/."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Keep uploaded agreements out of var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
