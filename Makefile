@@ -44,12 +44,12 @@ bench: install
 	$(BIN)/python manage.py bench
 	$(BIN)/python manage.py bench_excel
 
+# Regenerate the zh_Hans catalog from the code (keeps existing translations) and compile it.
+# Needs GNU gettext (apt-get install gettext); the compiled .mo is committed, so running the
+# app never does.
 messages: install
-	cd townships && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
-	cd duties && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
-	cd delegations && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=".venv/*" --ignore="townships/*" --ignore="duties/*" --ignore="delegations/*"
-	$(BIN)/python manage.py compilemessages --ignore=".venv/*"
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

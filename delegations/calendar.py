@@ -14,7 +14,8 @@ from delegations.models import CalendarDay
 DEFAULT_REVIEW_DEADLINE_WORKING_DAYS = 15
 
 
-def _is_working(day: datetime.date, special: dict) -> bool:
+def is_working(day: datetime.date, special: dict) -> bool:
+    """Whether ``day`` is a working day, given the calendar rows ``special`` ({date: kind})."""
     kind = special.get(day)
     if kind == CalendarDay.Kind.HOLIDAY:
         return False
@@ -23,7 +24,8 @@ def _is_working(day: datetime.date, special: dict) -> bool:
     return day.weekday() < 5
 
 
-def _special_days(first: datetime.date, last: datetime.date) -> dict:
+def special_days(first: datetime.date, last: datetime.date) -> dict:
+    """The holidays and adjusted working days from ``first`` to ``last``: {date: kind}."""
     return dict(
         CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind")
     )
@@ -31,7 +33,7 @@ def _special_days(first: datetime.date, last: datetime.date) -> dict:
 
 def is_working_day(day: datetime.date) -> bool:
     """Whether ``day`` is a working day (one query)."""
-    return _is_working(day, _special_days(day, day))
+    return is_working(day, special_days(day, day))
 
 
 def add_working_days(start: datetime.date, n: int) -> datetime.date:
@@ -44,11 +46,29 @@ def add_working_days(start: datetime.date, n: int) -> datetime.date:
     while remaining:
         # A window comfortably longer than n working days, even around the Spring Festival.
         window_end = day + datetime.timedelta(days=remaining * 2 + 21)
-        special = _special_days(day + datetime.timedelta(days=1), window_end)
+        special = special_days(day + datetime.timedelta(days=1), window_end)
         while remaining and day < window_end:
             day += datetime.timedelta(days=1)
-            if _is_working(day, special):
+            if is_working(day, special):
                 remaining -= 1
+    return day
+
+
+def nth_working_day_after(start: datetime.date, n: int, special: dict) -> datetime.date:
+    """The ``n``-th working day after ``start`` on a preloaded calendar (no query)."""
+    day = start
+    while n > 0:
+        day += datetime.timedelta(days=1)
+        n -= is_working(day, special)
+    return day
+
+
+def nth_working_day_before(end: datetime.date, n: int, special: dict) -> datetime.date:
+    """The ``n``-th working day before ``end`` on a preloaded calendar (no query)."""
+    day = end
+    while n > 0:
+        day -= datetime.timedelta(days=1)
+        n -= is_working(day, special)
     return day
 
 
@@ -57,12 +77,12 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     ``end <= start``); one query."""
     if end <= start:
         return 0
-    special = _special_days(start + datetime.timedelta(days=1), end)
+    special = special_days(start + datetime.timedelta(days=1), end)
     count = 0
     day = start
     while day < end:
         day += datetime.timedelta(days=1)
-        count += _is_working(day, special)
+        count += is_working(day, special)
     return count
 
 

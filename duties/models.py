@@ -248,7 +248,11 @@ class ListEntry(models.Model):
         verbose_name = _("list entry")
         verbose_name_plural = _("list entries")
         ordering = ["kind", "item__code"]
-        indexes = [models.Index(fields=["kind", "status"], name="list_entry_kind_status")]
+        indexes = [
+            models.Index(fields=["kind", "status"], name="list_entry_kind_status"),
+            # The flag engine's "is it listed?" checks walk the entries of one item.
+            models.Index(fields=["item", "kind"], name="list_entry_item_kind"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=[c.value for c in ListKind]),

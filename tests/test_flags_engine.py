@@ -23,10 +23,6 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 6, 30)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def offload(world, copies=1):
     """``copies`` times: one case for each of several rules, in both townships."""

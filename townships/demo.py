@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from delegations.calendar import add_working_days
 from delegations.models import Assignment, Delegation, TownshipOpinion
 from duties.models import DutyItem, ListEntry
 from townships.models import County, Department, DepartmentAlias, Profile, Township
@@ -202,17 +203,6 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _add_working_days(start: datetime.date, n: int) -> datetime.date:
-    try:
-        from delegations.calendar import add_working_days
-    except ImportError:  # pragma: no cover - the calendar module is optional here
-        day = start
-        while n:
-            day += datetime.timedelta(days=1)
-            if day.weekday() < 5:
-                n -= 1
-        return day
-    return add_working_days(start, n)
 
 
 def _same(a, b) -> bool:
@@ -517,7 +507,7 @@ class _Loader:
             if match:
                 n = int(match.group(1) or 0)
                 if match.group(2):
-                    return _add_working_days(anchor, n)
+                    return add_working_days(anchor, n)
                 return anchor + datetime.timedelta(days=n)
         return _date(value)
 

@@ -17,6 +17,7 @@ from django.db.models.functions import JSONObject, Length, Trim, TruncDate
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from delegations import calendar
 from delegations.flags.engine import ERROR, WARNING, GroupConcat, _split_ids, rule
 from delegations.flags.sources import (
     DAY,
@@ -25,7 +26,6 @@ from delegations.flags.sources import (
     HELD_LISTS,
     ITEM,
     OWN_LISTS,
-    add_working_days,
     assignment_rows,
     covered,
     delegation_current,
@@ -518,7 +518,7 @@ def _explain_overdue(facts, ctx):
 
     if not facts.get("deadline") and facts.get("submitted_on"):
         submitted = datetime.date.fromisoformat(str(facts["submitted_on"])[:10])
-        facts["deadline"] = add_working_days(submitted, ctx.deadline_days, ctx.calendar).isoformat()
+        facts["deadline"] = calendar.nth_working_day_after(submitted, ctx.deadline_days, ctx.calendar).isoformat()
         facts["deadline_computed"] = True
     facts["deadline_working_days"] = ctx.deadline_days
     return facts

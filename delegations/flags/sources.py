@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db.models import (
     CharField,
     Exists,
@@ -26,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Trim
 from django.utils import timezone
 
+from delegations import calendar
 from delegations.flags.engine import Context, GroupConcat, Part, Rows
 from delegations.models import Assignment, CalendarDay, Delegation
 from duties.models import ListEntry, ListKind
@@ -278,28 +278,6 @@ def entry_rows(kinds, today: datetime.date | None = None, *, department: str | N
 
 
 # --- the review deadline -------------------------------------------------------------------
-def _is_working(day: datetime.date, special: dict) -> bool:
-    try:  # the one definition of a working day, if the calendar module is there
-        from delegations.calendar import _is_working as is_working
-    except ImportError:  # pragma: no cover - fallback: Monday to Friday
-        kind = special.get(day)
-        return kind == "workday" or (kind != "holiday" and day.weekday() < 5)
-    return is_working(day, special)
-
-
-def deadline_days() -> int:
-    return int((getattr(settings, "QINGDAN", {}) or {}).get("REVIEW_DEADLINE_WORKING_DAYS", 15))
-
-
-def add_working_days(start: datetime.date, n: int, special: dict) -> datetime.date:
-    """Like ``delegations.calendar.add_working_days`` but on a preloaded calendar."""
-    day = start
-    while n:
-        day += datetime.timedelta(days=1)
-        n -= _is_working(day, special)
-    return day
-
-
 def overdue_context(today: datetime.date) -> Context:
     """The context OVERDUE_REVIEW needs, with one query (the holiday calendar).
 
@@ -308,15 +286,12 @@ def overdue_context(today: datetime.date) -> Context:
     before ``today``, i.e. when it was submitted before the ``N``-th working day counted back
     from yesterday; the cutoff is the start of that day in local time.
     """
-    n = deadline_days()
+    n = calendar.review_deadline_days()
     special = dict(
         CalendarDay.objects.filter(date__lte=today + datetime.timedelta(days=400)).values_list(
             "date", "kind"
         )
     )
-    day, counted = today, 0
-    while counted < n:
-        day -= datetime.timedelta(days=1)
-        counted += _is_working(day, special)
+    day = calendar.nth_working_day_before(today, n, special)
     cutoff = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return Context(today=today, overdue_cutoff=cutoff, calendar=special, deadline_days=n)
