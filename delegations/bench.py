@@ -361,6 +361,23 @@ def measure_lists_api(bench: Bench) -> dict:
     return _api_get(bench, f"/api/v1/townships/{bench.township_code}/lists/")
 
 
+@measurement("township_page_1000_entries")
+def measure_township_pages(bench: Bench) -> dict:
+    """The township page and the task checker against a 1,000-entry township (issue 6);
+    duties.web.bench builds that township and rolls it back."""
+    from duties.web.bench import bench_pages
+
+    pages = bench_pages()
+    page = pages["township_page"]
+    checker = pages["checker"]
+    return {
+        "seconds": round(page["median_ms"] / 1000, 3),
+        "queries": page.get("queries"),
+        "note": f"target < 0.3 s; checker median {checker['median_ms']} ms (target < 200 ms)",
+        "detail": pages,
+    }
+
+
 def run(scale: str, seed: int = 1, out=print) -> dict:
     """Generate ``scale`` into the current database (a throw-away one: see the bench command)
     and run every measurement; returns the results."""
@@ -397,6 +414,8 @@ def format_table(results: dict) -> str:
             notes.append(f"{data['ratio_to_sql_baseline']}× SQL baseline (target ≤ 3×)")
         if data.get("skipped"):
             notes.append(data["skipped"])
+        if data.get("note"):
+            notes.append(data["note"])
         if data.get("status"):
             notes.append(f"HTTP {data['status']}")
         lines.append(
