@@ -404,36 +404,44 @@ def request_discard(request, pk):
 # --------------------------------------------------------------------------- township
 
 
-@login_required
-@require_POST
-def request_opinion(request, pk):
+def _form_step(request, pk, form_class, form_key, step):
+    """One workflow step posted through a form: validate the form, call ``step(delegation,
+    data)`` (a ``delegations.workflow`` function, which holds every rule; it returns the
+    success message), and show the detail page again with the form's errors if it refuses."""
     delegation = _get_delegation(request.user, pk)
-    township = access.township_of(request.user)
-    if township is None:
-        raise PermissionDenied(_("Only a township named in the request may give its opinion."))
-    form = forms.OpinionForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            workflow.give_opinion(
-                request.user,
-                delegation,
-                township,
-                form.cleaned_data["opinion"],
-                text=form.cleaned_data["text"],
-            )
+            message = step(delegation, form.cleaned_data)
         except workflow.StateConflict as error:
             return _step_failed(request, delegation, error)
         except ValidationError as error:
             forms.add_errors(form, error)
         else:
-            messages.success(request, _("Your township's opinion was recorded."))
+            messages.success(request, message)
             return redirect("requests:detail", pk=delegation.pk)
     return _page(
         request,
         "requests/detail.html",
-        _detail_context(request, delegation, opinion_form=form),
+        _detail_context(request, delegation, **{form_key: form}),
         status=400,
     )
+
+
+@login_required
+@require_POST
+def request_opinion(request, pk):
+    township = access.township_of(request.user)
+    if township is None:
+        raise PermissionDenied(_("Only a township named in the request may give its opinion."))
+
+    def step(delegation, data):
+        workflow.give_opinion(
+            request.user, delegation, township, data["opinion"], text=data["text"]
+        )
+        return _("Your township's opinion was recorded.")
+
+    return _form_step(request, pk, forms.OpinionForm, "opinion_form", step)
 
 
 # --------------------------------------------------------------------------- office
@@ -442,90 +450,41 @@ def request_opinion(request, pk):
 @login_required
 @require_POST
 def request_legal_review(request, pk):
-    delegation = _get_delegation(request.user, pk)
-    form = forms.LegalReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.record_legal_review(
-                request.user, delegation, form.cleaned_data["result"], note=form.cleaned_data["note"]
-            )
-        except workflow.StateConflict as error:
-            return _step_failed(request, delegation, error)
-        except ValidationError as error:
-            forms.add_errors(form, error)
-        else:
-            messages.success(request, _("The legality review was recorded."))
-            return redirect("requests:detail", pk=delegation.pk)
-    return _page(
-        request,
-        "requests/detail.html",
-        _detail_context(request, delegation, review_form=form),
-        status=400,
-    )
+    def step(delegation, data):
+        workflow.record_legal_review(request.user, delegation, data["result"], note=data["note"])
+        return _("The legality review was recorded.")
+
+    return _form_step(request, pk, forms.LegalReviewForm, "review_form", step)
 
 
 @login_required
 @require_POST
 def request_decide(request, pk):
-    delegation = _get_delegation(request.user, pk)
-    form = forms.DecisionForm(request.POST)
-    if form.is_valid():
-        decision = form.cleaned_data["decision"]
-        try:
-            workflow.decide_request(
-                request.user,
-                delegation,
-                decision,
-                decision_no=form.cleaned_data["decision_no"],
-                note=form.cleaned_data["note"],
-            )
-        except workflow.StateConflict as error:
-            return _step_failed(request, delegation, error)
-        except ValidationError as error:
-            forms.add_errors(form, error)
-        else:
-            if decision == forms.DecisionForm.APPROVE:
-                messages.success(
-                    request,
-                    _("The request was approved; its items are now on the townships' lists."),
-                )
-            else:
-                messages.success(request, _("The request was rejected."))
-            return redirect("requests:detail", pk=delegation.pk)
-    return _page(
-        request,
-        "requests/detail.html",
-        _detail_context(request, delegation, decision_form=form),
-        status=400,
-    )
+    def step(delegation, data):
+        workflow.decide_request(
+            request.user,
+            delegation,
+            data["decision"],
+            decision_no=data["decision_no"],
+            note=data["note"],
+        )
+        if data["decision"] == forms.DecisionForm.APPROVE:
+            return _("The request was approved; its items are now on the townships' lists.")
+        return _("The request was rejected.")
+
+    return _form_step(request, pk, forms.DecisionForm, "decision_form", step)
 
 
 @login_required
 @require_POST
 def request_revoke(request, pk):
-    delegation = _get_delegation(request.user, pk)
-    form = forms.RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.revoke_delegation(
-                request.user,
-                delegation,
-                revoked_on=form.cleaned_data["revoked_on"],
-                note=form.cleaned_data["note"],
-            )
-        except workflow.StateConflict as error:
-            return _step_failed(request, delegation, error)
-        except ValidationError as error:
-            forms.add_errors(form, error)
-        else:
-            messages.success(request, _("The delegation was revoked."))
-            return redirect("requests:detail", pk=delegation.pk)
-    return _page(
-        request,
-        "requests/detail.html",
-        _detail_context(request, delegation, revoke_form=form),
-        status=400,
-    )
+    def step(delegation, data):
+        workflow.revoke_delegation(
+            request.user, delegation, revoked_on=data["revoked_on"], note=data["note"]
+        )
+        return _("The delegation was revoked.")
+
+    return _form_step(request, pk, forms.RevokeForm, "revoke_form", step)
 
 
 # --------------------------------------------------------------------------- item search
