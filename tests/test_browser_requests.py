@@ -15,7 +15,7 @@ from django.utils import timezone
 from delegations.flags import FlagQuery
 from delegations.models import Assignment, Delegation, TownshipOpinion
 from duties.models import Category, ListEntry, ListKind
-from tests.browser.playwright import PHONE, browser, chinese_catalog, page, shots  # noqa: F401
+from tests.browser.playwright import PHONE, browser, page, shots  # noqa: F401
 from tests.factories import AssignmentFactory, DutyItemFactory, ListEntryFactory
 
 PASSWORD = "Qingdan-test-2026"
@@ -74,7 +74,7 @@ def log_out(page):
 
 
 def test_department_request_is_objected_to_and_approved_in_the_browser(
-    live_server, page, shots, world, scene, chinese_catalog  # noqa: F811
+    live_server, page, shots, world, scene  # noqa: F811
 ):
     base = live_server.url
     item, assignment = scene["item"], scene["assignment"]
@@ -157,7 +157,7 @@ def test_department_request_is_objected_to_and_approved_in_the_browser(
 
 
 def test_request_form_shows_the_submit_time_refusals_per_field(
-    live_server, page, shots, world, scene, chinese_catalog  # noqa: F811
+    live_server, page, shots, world, scene  # noqa: F811
 ):
     coercion = DutyItemFactory(
         county=world.county, department=world.dept_a, code="YJJ-QZ-001", name="查封危险化学品场所",

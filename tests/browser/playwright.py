@@ -19,9 +19,7 @@ for the browser tests and restores it afterwards.
 """
 
 import os
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -105,34 +103,3 @@ def shots(request):
     return Screenshots(request.node.name.removeprefix("test_")[:40])
 
 
-@pytest.fixture
-def chinese_catalog(settings, tmp_path):
-    """With QINGDAN_DOC_SCREENSHOTS=1 and no compiled zh_Hans catalog yet: compile the pending
-    PO fragments (locale/pending/*.po) into a temporary locale so the user-guide screenshots
-    show the Chinese interface. Otherwise nothing changes."""
-    base = Path(settings.BASE_DIR) / "locale"
-    compiled = base / "zh_Hans" / "LC_MESSAGES" / "django.mo"
-    fragments = sorted((base / "pending").glob("*.po"))
-    wanted = os.environ.get("QINGDAN_DOC_SCREENSHOTS", "") not in ("", "0")
-    if not wanted or compiled.exists() or not fragments or not shutil.which("msgfmt"):
-        return
-    header = tmp_path / "header.po"
-    header.write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
-        '"Plural-Forms: nplurals=1; plural=0;\\n"\n',
-        encoding="utf-8",
-    )
-    target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    merged = tmp_path / "merged.po"
-    pieces = []
-    for fragment in fragments:
-        text = fragment.read_text(encoding="utf-8")
-        piece = tmp_path / fragment.name
-        has_header = re.search(r'^msgid ""\s*\nmsgstr ""', text, re.MULTILINE)
-        prefix = "" if has_header else header.read_text(encoding="utf-8") + "\n"
-        piece.write_text(prefix + text, encoding="utf-8")
-        pieces.append(str(piece))
-    subprocess.run(["msgcat", "--use-first", "-o", str(merged), *pieces], check=True)
-    subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(merged)], check=True)
-    settings.LOCALE_PATHS = [str(tmp_path / "locale"), *settings.LOCALE_PATHS]
