@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run demo migrate test bench messages clean
+.PHONY: install browser run demo migrate test schemathesis bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: install browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: the suite is missing or mis-configured"; exit 1; fi; \
 	exit $$status
+
+# The API fuzzed from its own OpenAPI schema (schemathesis) against a served demo county, a
+# few minutes at most; CI runs it on SQLite and PostgreSQL (DATABASE_URL: an empty database).
+schemathesis: install
+	bash .ci/schemathesis
 
 bench: install
 	$(BIN)/python manage.py bench

@@ -5,27 +5,134 @@ and gives the whole API one pagination class and one error format:
 
 - success lists: ``{"count", "next", "previous", "results"}``;
 - errors: ``{"detail": "<message>"}``, plus ``"errors": {"<parameter or field>": [messages]}``
-  for a 400 so that a script can tell which parameter or field was wrong.
+  for a 400 so that a script can tell which parameter or field was wrong;
+- authentication: an API token (django-rest-knox, stored hashed, expiring) sent as
+  ``Authorization: Token <key>``, or the browser's session; a refused token is a 401;
+- bodies: at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (else 413), JSON at most
+  ``JSON_MAX_DEPTH`` levels deep (else 400).
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+import json
+import re
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.urls import include, path, re_path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from knox import auth as knox_auth
+from knox.settings import knox_settings
+from rest_framework import exceptions, parsers, status
+from rest_framework.authentication import get_authorization_header
 from rest_framework.pagination import LimitOffsetPagination
+
+from config import db
+from config.limits import JSON_MAX_DEPTH
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
+# What a knox token looks like (hex, with an optional prefix): anything else is refused
+# before a query (a NUL byte or a 10,000-character "token" never reaches the database).
+TOKEN_FORMAT = re.compile(r"[0-9A-Za-z_-]{1,100}")
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The request conflicts with the current state of the object.")
     default_code = "conflict"
+
+
+class Busy(exceptions.APIException):
+    """The database gave up waiting for a lock (config.db): nothing was saved, try again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "busy"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+class TokenAuthentication(knox_auth.TokenAuthentication):
+    """knox tokens (hashed, expiring) as ``Authorization: Token <key>``.
+
+    A request that sends credentials which are refused (unknown, expired, malformed token) is
+    a 401 with ``WWW-Authenticate: Token`` and a Chinese message; a request that sends none is
+    anonymous, and where the API needs a signed-in user that is the documented 403.
+    """
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header:
+            return None
+        if header[0].lower() != knox_settings.AUTH_HEADER_PREFIX.lower().encode():
+            return None  # another scheme: not ours (and refused as not signed in)
+        if len(header) != 2 or not TOKEN_FORMAT.fullmatch(header[1].decode("latin-1")):
+            raise exceptions.AuthenticationFailed(self.refused_message())
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed as exc:
+            raise exceptions.AuthenticationFailed(self.refused_message()) from exc
+
+    def authenticate_header(self, request):
+        if get_authorization_header(request):
+            return knox_settings.AUTH_HEADER_PREFIX
+        return None
+
+    @staticmethod
+    def refused_message():
+        return gettext(
+            "The API token is invalid, has expired or belongs to an inactive account; "
+            "ask the administrator for a new one (manage.py create_api_token)."
+        )
+
+
+def _depth_exceeds(value, limit) -> bool:
+    """Whether parsed JSON nests deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, bounded: a body nested deeper than ``JSON_MAX_DEPTH`` (or too deep for
+    Python to parse) is a 400. (DRF reads the body through Django, which refuses one over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``: the exception handler makes that a 413.)"""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        too_deep = exceptions.ParseError(
+            gettext("The JSON body nests deeper than %(depth)d levels.") % {"depth": JSON_MAX_DEPTH}
+        )
+        try:
+            data = json.loads(raw.decode(encoding), parse_constant=self._refuse_constant)
+        except RecursionError:
+            raise too_deep from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(gettext("The body is not valid JSON: %(error)s") % {"error": exc})
+        if _depth_exceeds(data, JSON_MAX_DEPTH):
+            raise too_deep
+        return data
+
+    @staticmethod
+    def _refuse_constant(name):
+        raise ValueError(gettext("%(name)s is not a number JSON allows.") % {"name": name})
 
 
 class Pagination(LimitOffsetPagination):
@@ -62,6 +169,15 @@ class Pagination(LimitOffsetPagination):
     def get_offset(self, request):
         value = self._parse(request, self.offset_query_param, 0)
         return value or 0
+
+    def get_schema_operation_parameters(self, view):
+        limit, offset = super().get_schema_operation_parameters(view)
+        limit["schema"].update(minimum=1)
+        limit["description"] = gettext(
+            "Number of results per page (default %(default)d; above %(cap)d the page holds %(cap)d)."
+        ) % {"default": self.default_limit, "cap": self.max_limit}
+        offset["schema"].update(minimum=0)
+        return [limit, offset]
 
 
 def _django_validation_detail(exc: DjangoValidationError):
@@ -123,6 +239,13 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({exc.param: [getattr(exc, "message", None) or str(exc)]})
     elif isinstance(exc, IntegrityError):
         exc = Conflict(detail=gettext("The change breaks a rule of the data: %(error)s") % {"error": exc})
+    elif db.is_busy(exc):
+        exc = Busy(detail=db.busy_message())
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(
+            detail=gettext("The request body is larger than %(limit)d KB.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
+        )
 
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -141,8 +264,10 @@ def exception_handler(exc, context):
         }
     elif not isinstance(response.data, dict) or "detail" not in response.data:
         response.data = {"detail": response.data}
-    if isinstance(exc, Conflict):
+    if isinstance(exc, (Conflict, Busy)):
         response.data["code"] = exc.get_codes()
+    if isinstance(exc, Busy):
+        response["Retry-After"] = str(db.RETRY_AFTER_SECONDS)
     return response
 
 
@@ -154,8 +279,8 @@ def build_router():
     from rest_framework.routers import DefaultRouter
 
     from delegations.api import AssignmentViewSet, DelegationViewSet
-    from duties.api import DutyItemViewSet
-    from townships.api import CountyViewSet, DepartmentViewSet, TownshipViewSet
+    from duties.api.views import DutyItemViewSet
+    from townships.api.views import CountyViewSet, DepartmentViewSet, TownshipViewSet
 
     router = DefaultRouter()
     router.register("counties", CountyViewSet, basename="county")
@@ -169,13 +294,15 @@ def build_router():
 
 def api_urlpatterns():
     from delegations.api import FlagListView, FlagSummaryView
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-    from duties.api import TownshipListsView
+    from config import schema  # noqa: F401  (registers the token scheme for the schema)
+    from duties.api.views import TownshipListsView
 
     return [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+        # The split view serves its start-up script as a file: no inline script (CSP).
+        path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
         path("townships/<str:code>/lists/", TownshipListsView.as_view(), name="township-lists"),
         path("flags/", FlagListView.as_view(), name="flag-list"),
         path("flags/summary/", FlagSummaryView.as_view(), name="flag-summary"),

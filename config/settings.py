@@ -1,16 +1,21 @@
-"""Settings for qingdan, read from the environment.
+"""Settings for qingdan, read from the environment (the README's "Settings" table lists them all).
 
-DATABASE_URL  -- e.g. postgres://user:pass@host:5432/qingdan (default: SQLite in var/)
-SECRET_KEY    -- default: a random key generated once into var/secret_key
-DEBUG         -- 1/true/yes to enable (default off)
-ALLOWED_HOSTS -- comma separated (default 127.0.0.1,localhost)
+DATABASE_URL      -- e.g. postgres://user:pass@host:5432/qingdan (default: SQLite in var/)
+SECRET_KEY        -- default: a random key generated once into var/secret_key
+DEBUG             -- 1/true/yes to enable (default off)
+ALLOWED_HOSTS     -- comma separated (default 127.0.0.1,localhost)
+BEHIND_TLS_PROXY  -- 1 when a TLS reverse proxy (nginx) serves the site: HTTPS only, HSTS,
+                     Secure cookies, client addresses from the proxy's X-Forwarded-For
 """
 
 import os
 import secrets
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,6 +28,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -54,20 +64,24 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
     "axes",
+    "csp",
     "townships",
     "duties",
     "delegations",
+    "bench",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -94,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "townships.web.context_processors.nav",
             ],
         },
     },
@@ -102,13 +117,33 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'qingdan.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
+# How long a write waits for another one to finish before it gives up with a clear "busy,
+# try again" (503, config.api and config.views) instead of waiting for ever.
+DB_LOCK_TIMEOUT = env_int("DB_LOCK_TIMEOUT", 10)  # seconds
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and one writer work at once; foreign keys are on by default in Django.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # Every transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two writers
+    # queue up instead of the loser failing with "database is locked" when it upgrades its read
+    # lock; the workflow then re-reads the row and refuses a lost race with its 409. WAL lets
+    # readers work while one writer writes. Foreign keys are on by default in Django.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": DB_LOCK_TIMEOUT,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a database file (not the in-memory default): the concurrency tests need
+    # several connections; one file per test run, so parallel runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"test_qingdan_{os.getpid()}.sqlite3"),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A row lock (the workflow's select_for_update) waited for longer than this is a 503 "busy".
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={DB_LOCK_TIMEOUT * 1000}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -154,15 +189,63 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address a failure counts against: behind the TLS proxy, the client's address from the
+# proxy's X-Forwarded-For, believed only when the request comes from a trusted proxy
+# (config.proxy); otherwise the connecting address.
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
 
+# HTTPS. Behind a TLS reverse proxy (docs/deploy.md) the proxy says "https" in
+# X-Forwarded-Proto; plain HTTP is redirected, browsers are told to use HTTPS only (HSTS) and
+# cookies are sent over HTTPS only.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1") if BEHIND_TLS_PROXY else []
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this many idle minutes: each request renews the cookie.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Content-Security-Policy (django-csp 4): only the app's own scripts, styles, images and
+# fonts; no inline script at all; an inline <style> only with the page's nonce. The admin, the
+# browsable API and Swagger UI (third-party templates with style attributes) get inline styles
+# on top (config.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 REST_FRAMEWORK = {
+    # The token first: a refused token is a 401 with a challenge (WWW-Authenticate: Token).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+    ],
+    # JSON nested deeper than config.limits.JSON_MAX_DEPTH is a 400; any body over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE a 413 (config.api) — never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -189,6 +272,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses (400/401/403/404/409/413/414/503), closed request bodies and empty query
+    # values on every operation (config.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TownshipKindEnum": "townships.models.TownshipKind",
         "TownshipCategoryEnum": "townships.models.TownshipCategory",
@@ -203,6 +292,14 @@ SPECTACULAR_SETTINGS = {
         "ResponsibilityEnum": "delegations.models.AssignmentResponsibility",
         "RecordedByEnum": "delegations.models.AssignmentRecordedBy",
     },
+}
+
+# API tokens (django-rest-knox): stored as a hash, valid for API_TOKEN_DAYS, sent as
+# "Authorization: Token <key>"; manage.py create_api_token prints a new one.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

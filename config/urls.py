@@ -13,3 +13,8 @@ urlpatterns = [
     path("", include("townships.web.urls")),
     path("", include("delegations.web.urls")),
 ]
+
+# Errors no view handled: JSON under /api/, HTML pages elsewhere, a busy database is a 503.
+handler400 = "config.views.bad_request"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

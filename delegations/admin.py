@@ -1,41 +1,106 @@
-"""Admin for delegations (赋权/委托/交办), township opinions, assignments and the calendar."""
+"""Admin for delegations (赋权/委托/交办), township opinions, assignments and the calendar.
 
-from django.contrib import admin
+A delegation's life is the workflow's (``delegations.workflow``): the admin never writes its
+state, decision or revocation itself.
+
+- The add page records a decision taken on paper (``workflow.record_paper_decision``): the
+  request's fields, the decision's number and its own date. The workflow's rules apply (a 委托
+  of a 行政强制 item is refused with its message) and the items go on the lists.
+- The change page shows the record read-only, with its opinions and revocations.
+- The steps the office takes are admin actions on the selected delegations (legality review,
+  decision, revocation), each asking for what the step needs and calling the workflow.
+"""
+
+from django import forms as django_forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from delegations.forms import AssignmentForm, DelegationForm
-from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+from delegations import workflow
+from delegations.forms import AssignmentForm, PaperDecisionForm
+from delegations.models import Assignment, CalendarDay, Delegation, Revocation, TownshipOpinion
+from delegations.web import forms as page_forms
 from duties.admin import ChangeReasonAdminMixin
 
-DECIDED_STATES = {
-    Delegation.State.APPROVED,
-    Delegation.State.REJECTED,
-    Delegation.State.REVOKED,
-}
+
+class RecordForm(django_forms.ModelForm):
+    """The change page's form: the record is shown read-only, nothing is posted back."""
+
+    class Meta:
+        model = Delegation
+        fields = []
 
 
-class TownshipOpinionInline(admin.TabularInline):
-    model = TownshipOpinion
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
-    fields = ["township", "opinion", "text", "given_by", "given_at"]
-    readonly_fields = ["given_by", "given_at"]
-    autocomplete_fields = ["township"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TownshipOpinionInline(ReadOnlyInline):
+    """Opinions are given by the townships (pages, API) and answered by the office there."""
+
+    model = TownshipOpinion
+    fields = ["township", "opinion", "text", "given_by", "given_at", "response", "responded_at"]
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("township", "given_by")
 
 
+class RevocationInline(ReadOnlyInline):
+    model = Revocation
+    fields = ["revoked_on", "document_no", "reason", "partial", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+
+# The admin's step actions: (form on the intermediate page, workflow call, success message).
+def _review(user, delegation, form):
+    data = form.cleaned_data
+    workflow.record_legal_review(user, delegation, data["result"], note=data["note"])
+
+
+def _decide(user, delegation, form):
+    workflow.decide_request(user, delegation, form.cleaned_data["decision"], **form.workflow_kwargs())
+
+
+def _revoke(user, delegation, form):
+    workflow.revoke_delegation(user, delegation, **form.workflow_kwargs())
+
+
+class AdminRevokeForm(page_forms.RevokeForm):
+    """A whole revocation of each selected delegation (partial ones: on the request page)."""
+
+    townships = None
+    duty_items = None
+
+    def workflow_kwargs(self):
+        data = self.cleaned_data
+        return {key: data[key] for key in ("revoked_on", "reason", "document_no")}
+
+
+STEP_ACTIONS = {
+    "review": (page_forms.LegalReviewForm, _review, _("Legality review recorded")),
+    "decide": (page_forms.DecisionForm, _decide, _("Decision recorded")),
+    "revoke": (AdminRevokeForm, _revoke, _("Revoked")),
+}
+
+
 @admin.register(Delegation)
-class DelegationAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
-    """Delegations, including historic ones entered already approved.
-
-    A delegation row is created as a draft (the database insists), its items and townships are
-    saved, then the chosen state is applied: all in the admin's transaction.
-    """
-
-    form = DelegationForm
-    inlines = [TownshipOpinionInline]
+class DelegationAdmin(SimpleHistoryAdmin):
+    form = PaperDecisionForm
+    inlines = [TownshipOpinionInline, RevocationInline]
+    actions = ["record_legal_review", "record_decision", "revoke"]
     list_display = [
         "number",
         "department",
@@ -71,7 +136,6 @@ class DelegationAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
         "provincial_decision",
     ]
     autocomplete_fields = ["department", "duty_items", "townships", "derived_from"]
-    readonly_fields = ["created_by", "decided_by", "created_at", "updated_at"]
     date_hierarchy = "effective_from"
     list_per_page = 50
 
@@ -103,40 +167,43 @@ class DelegationAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
             _("Resources"),
             [("staff_posts", "funding_wan_yuan"), "support_measures"],
             None,
-            None,
-        ),
-        (
-            _("Review and decision"),
-            [
-                "state",
-                ("submitted_at", "deadline"),
-                ("legal_review", "legal_review_note"),
-                ("decided_at", "decided_by"),
-                ("decision_no", "published_on"),
-                "decision_note",
-                "revoked_on",
-            ],
-            None,
-            _(
-                "To enter a delegation decided earlier, choose its state and fill in the "
-                "decision; it is first saved as a draft with its items and townships, then "
-                "given that state."
-            ),
-        ),
-        (
-            _("History"),
-            ["change_reason", ("created_by", "created_at", "updated_at")],
-            None,
-            None,
+            _("For the whole request: every item and township together."),
         ),
     ]
+    paper_section = (
+        _("The decision taken on paper"),
+        [("decision_no", "decided_on"), "published_on", "decision_note", "end_reclaimed_reason"],
+        None,
+        _(
+            "Record a delegation the county decided outside qingdan: its decision document and "
+            "the day it was taken. The same rules as an approval apply, and its items go on the "
+            "townships' lists. Requests of departments are filed and decided on the request pages."
+        ),
+    )
+    record_section = (
+        _("Review and decision"),
+        [
+            "state",
+            ("submitted_at", "deadline"),
+            ("legal_review", "legal_review_note"),
+            ("decided_at", "decided_by"),
+            ("decision_no", "published_on"),
+            "decision_note",
+            "revoked_on",
+            "request_page",
+            ("created_by", "created_at", "updated_at"),
+        ],
+        None,
+        _("Kept by the workflow: use the actions of the list, or the request page."),
+    )
 
     def get_fieldsets(self, request, obj=None):
-        """Every section is open on the add page; on a change page the sections of the other
+        """On the add page every section is open; on a change page the sections of the other
         modes are collapsed."""
         mode = obj.mode if obj is not None else None
+        last = self.record_section if obj is not None else self.paper_section
         fieldsets = []
-        for title, fields, modes, description in self.sections:
+        for title, fields, modes, description in [*self.sections, last]:
             options = {"fields": fields}
             if description:
                 options["description"] = description
@@ -145,8 +212,59 @@ class DelegationAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
             fieldsets.append((title, options))
         return fieldsets
 
+    def get_readonly_fields(self, request, obj=None):
+        """A recorded delegation is read-only: its life is the workflow's."""
+        if obj is None:
+            return []
+        return [
+            *(f.name for f in Delegation._meta.fields if f.name != "id"),
+            *(f.name for f in Delegation._meta.many_to_many),
+            "request_page",
+        ]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("duty_items", "townships")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # drafts are discarded by their department; records stay
+
+    def has_change_history_permission(self, request, obj=None):
+        return False  # no "revert": an old version is read, never saved back
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            self.message_user(
+                request,
+                _("A recorded delegation changes only through the workflow's steps (the actions "
+                  "of the list, or the request page)."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.path)
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = RecordForm  # every field read-only: the paper fields do not apply
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: the add form recorded the decision through the workflow as its
+        last validation step, and a change page is read-only."""
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing: the workflow wrote the items and townships."""
 
     @admin.display(description=_("no."), ordering="pk")
     def number(self, obj):
@@ -166,50 +284,57 @@ class DelegationAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
     def expired(self, obj):
         return obj.is_expired
 
-    def save_model(self, request, obj, form, change):
-        if not change and obj.created_by_id is None:
-            obj.created_by = request.user
-        if obj.state in DECIDED_STATES and obj.decided_by_id is None:
-            obj.decided_by = request.user
-        if obj.state != Delegation.State.DRAFT and not self._stored_items_and_townships(obj):
-            # The database refuses a non-draft delegation without items and townships: save
-            # the row as a draft, and apply the chosen state once the m2m are saved.
-            self._defer_state(obj, form)
-        super().save_model(request, obj, form, change)
-
-    @staticmethod
-    def _defer_state(obj, form):
-        state, revoked_on = obj.state, obj.revoked_on
-        obj.state, obj.revoked_on = Delegation.State.DRAFT, None
-        save_m2m = form.save_m2m
-
-        def save_m2m_then_apply_state():
-            save_m2m()
-            obj.state, obj.revoked_on = state, revoked_on
-            obj.save()
-
-        # Called by save_related (change form) and by the history "revert" view alike.
-        form.save_m2m = save_m2m_then_apply_state
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is TownshipOpinion:
-            for opinion in formset.save(commit=False):
-                if opinion.given_by_id is None:
-                    opinion.given_by = request.user
-                opinion.save()
-            for opinion in formset.deleted_objects:
-                opinion.delete()
-            formset.save_m2m()
-            return
-        super().save_formset(request, form, formset, change)
-
-    @staticmethod
-    def _stored_items_and_townships(obj):
-        return (
-            obj.pk is not None
-            and obj.duty_items.exists()
-            and obj.townships.exists()
+    @admin.display(description=_("request page"))
+    def request_page(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("requests:detail", args=[obj.pk]), _("open the request page")
         )
+
+    # ------------------------------------------------------------------ step actions
+
+    def _run_step(self, request, queryset, key, title):
+        form_class, call, done = STEP_ACTIONS[key]
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                ok, refused = [], []
+                for delegation in queryset.select_related("department__county"):
+                    try:
+                        call(request.user, delegation, form)
+                    except (ValidationError, PermissionDenied) as error:
+                        messages_of = getattr(error, "messages", None) or [str(error)]
+                        refused.append(f"{delegation.pk}: {' '.join(messages_of)}")
+                    else:
+                        ok.append(str(delegation.pk))
+                if ok:
+                    self.message_user(request, f"{done}: {'、'.join(ok)}", messages.SUCCESS)
+                for line in refused:
+                    self.message_user(request, line, messages.ERROR)
+                return None
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "delegations": queryset,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/delegations/step_action.html", context)
+
+    @admin.action(description=_("Record the legality review of the selected requests"))
+    def record_legal_review(self, request, queryset):
+        return self._run_step(request, queryset, "review", _("Record the legality review"))
+
+    @admin.action(description=_("Approve or reject the selected requests"))
+    def record_decision(self, request, queryset):
+        return self._run_step(request, queryset, "decide", _("Approve or reject"))
+
+    @admin.action(description=_("Revoke the selected delegations"))
+    def revoke(self, request, queryset):
+        return self._run_step(request, queryset, "revoke", _("Revoke"))
 
 
 @admin.register(Assignment)
@@ -289,3 +414,4 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name"]
     date_hierarchy = "date"
+

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from delegations import flags
+from townships import access
 from townships.models import County, Department, Township
 
 # The rules that mean "a department pushed work onto a township without approval".
@@ -21,12 +23,6 @@ OFFLOADING_RULES = (
     "LIABILITY_SHIFT_BY_ASSESSMENT",
     "DELEGATION_NOT_IN_FORCE",
 )
-
-
-def _flags():
-    from delegations import flags
-
-    return flags
 
 
 @dataclass
@@ -86,7 +82,6 @@ def _department_counts(county, departments, by_department, extra=None) -> list[C
 def county_dashboard(county: County, scope: dict | None = None) -> CountyDashboard:
     """The dashboard of ``county``. ``scope`` is ``access.flag_filters(user)`` (the caller's
     limits, e.g. another county's office sees nothing here). Three queries plus two for names."""
-    flags = _flags()
     scope = dict(scope or {})
     limit = scope.pop("county", None)
     if limit is not None and getattr(limit, "pk", limit) not in (county.pk, county.code):
@@ -128,3 +123,12 @@ def county_dashboard(county: County, scope: dict | None = None) -> CountyDashboa
         ),
         offloading_rules=list(OFFLOADING_RULES),
     )
+
+
+def flags_of_assignment(user, township, assignment) -> list:
+    """The flags ``assignment`` raised on ``township`` that ``user`` may see (the page shown
+    after a township reports an assignment)."""
+    scope = access.flag_filters(user)
+    county = scope.get("county")
+    query = flags.FlagQuery(township=township, **({"county": county} if county else {}))
+    return [flag for flag in query if flag.assignment == assignment.pk]

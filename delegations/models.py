@@ -4,28 +4,18 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.limits import LONG_TEXT, SHORT_TEXT, TEXT
+from delegations.uploads import validate_agreement_pdf
+
 from duties.models import DutyItem
 from townships.models import Department, Township
-
-
-class DelegationQuerySet(models.QuerySet):
-    def in_force_on(self, day: datetime.date):
-        """Approved delegations whose window covers ``day`` and that were not revoked by then.
-
-        A revoked delegation still covered the days before its revocation.
-        """
-        return self.filter(
-            state__in=[Delegation.State.APPROVED, Delegation.State.REVOKED],
-            effective_from__lte=day,
-        ).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=day),
-            Q(revoked_on__isnull=True) | Q(revoked_on__gt=day),
-        )
 
 
 class DelegationMode(models.TextChoices):
@@ -67,26 +57,29 @@ class Delegation(models.Model):
     townships = models.ManyToManyField(
         Township, related_name="delegations", verbose_name=_("townships")
     )
-    reason = models.TextField(_("reason"), blank=True)
-    legal_basis = models.TextField(_("legal basis"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
+    legal_basis = models.TextField(_("legal basis"), blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
     provincial_decision = models.CharField(
         _("provincial decision reference"),
-        max_length=200,
+        max_length=SHORT_TEXT,
         blank=True,
         help_text=_("Required for a grant of penalty powers (行政处罚法 第二十四条)."),
     )
-    agreement_scope = models.TextField(_("agreement: scope"), blank=True)
-    agreement_powers = models.TextField(_("agreement: powers"), blank=True)
+    agreement_scope = models.TextField(_("agreement: scope"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
+    agreement_powers = models.TextField(_("agreement: powers"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
     agreement_term_end = models.DateField(_("agreement: term ends"), null=True, blank=True)
     agreement_file = models.FileField(
-        _("agreement document (PDF)"), upload_to="agreements/%Y/", blank=True
+        _("agreement document (PDF)"),
+        upload_to="agreements/%Y/",
+        blank=True,
+        validators=[validate_agreement_pdf],
     )
     published_on = models.DateField(_("published on"), null=True, blank=True)
     staff_posts = models.PositiveIntegerField(_("staff posts"), default=0)
     funding_wan_yuan = models.DecimalField(
         _("funding (10k yuan)"), max_digits=12, decimal_places=2, default=0
     )
-    support_measures = models.TextField(_("training and guidance"), blank=True)
+    support_measures = models.TextField(_("training and guidance"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
 
@@ -98,7 +91,7 @@ class Delegation(models.Model):
     legal_review = models.CharField(
         _("legality review"), max_length=16, choices=LegalReview.choices, default=LegalReview.PENDING
     )
-    legal_review_note = models.TextField(_("legality review note"), blank=True)
+    legal_review_note = models.TextField(_("legality review note"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,7 +102,7 @@ class Delegation(models.Model):
         verbose_name=_("decided by"),
     )
     decision_no = models.CharField(_("decision document no."), max_length=100, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     derived_from = models.ForeignKey(
         "self",
@@ -128,13 +121,11 @@ class Delegation(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(
         m2m_fields=[duty_items, townships], verbose_name=_("historical delegation")
     )
-
-    objects = DelegationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delegation")
@@ -231,7 +222,7 @@ class TownshipOpinion(models.Model):
         Township, on_delete=models.PROTECT, related_name="opinions", verbose_name=_("township")
     )
     opinion = models.CharField(_("opinion"), max_length=8, choices=Opinion.choices)
-    text = models.TextField(_("explanation"), blank=True)
+    text = models.TextField(_("explanation"), blank=True, max_length=TEXT, validators=[MaxLengthValidator(TEXT)])
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -240,7 +231,24 @@ class TownshipOpinion(models.Model):
         related_name="+",
         verbose_name=_("given by"),
     )
-    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now, editable=False)
+    response = models.TextField(
+        _("office's response"),
+        blank=True,
+        max_length=TEXT,
+        validators=[MaxLengthValidator(TEXT)],
+        help_text=_("The compilation office's written answer to an objection, before approval."),
+    )
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responded by"),
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    history = HistoricalRecords(verbose_name=_("historical township opinion"))
 
     class Meta:
         verbose_name = _("township opinion")
@@ -266,6 +274,63 @@ class TownshipOpinion(models.Model):
 
     def __str__(self):
         return f"{self.township}: {self.get_opinion_display()}"
+
+
+class Revocation(models.Model):
+    """One act of revocation (撤销): the whole delegation, or some of its townships or items.
+
+    It names the townships and the items it ends, always explicitly (a whole revocation names
+    them all). Once every (item, township) pair of the delegation is revoked, the delegation's
+    state is ``revoked`` and its ``revoked_on`` is the day the last part ended; until then it
+    stays ``approved`` and only the list entries of the revoked pairs end.
+    """
+
+    delegation = models.ForeignKey(
+        Delegation, on_delete=models.CASCADE, related_name="revocations", verbose_name=_("delegation")
+    )
+    revoked_on = models.DateField(_("revoked on"))
+    reason = models.TextField(
+        _("reason"), max_length=TEXT, validators=[MaxLengthValidator(TEXT)]
+    )
+    document_no = models.CharField(_("revocation document no."), max_length=100)
+    townships = models.ManyToManyField(
+        Township, related_name="revocations", verbose_name=_("townships")
+    )
+    duty_items = models.ManyToManyField(
+        DutyItem, related_name="revocations", verbose_name=_("duty items")
+    )
+    partial = models.BooleanField(
+        _("partial"), default=False, help_text=_("It ends only some townships or items.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("revocation")
+        verbose_name_plural = _("revocations")
+        ordering = ["delegation", "revoked_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="revocation_has_reason",
+                violation_error_message=_("A revocation must state its reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(document_no=""),
+                name="revocation_has_document_no",
+                violation_error_message=_("A revocation needs its document number."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delegation_id} {self.revoked_on} {self.document_no}"
 
 
 class AssignmentChannel(models.TextChoices):
@@ -321,7 +386,7 @@ class Assignment(models.Model):
     )
     document_no = models.CharField(_("document no."), max_length=100, blank=True)
     assigned_on = models.DateField(_("assigned on"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
     recorded_by = models.CharField(
         _("recorded by"), max_length=16, choices=RecordedBy.choices, default=RecordedBy.DEPARTMENT
     )

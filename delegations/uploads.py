@@ -2,6 +2,10 @@
 
 The agreement is a PDF of at most 10 MB. The content is checked, not only the name: a PDF
 file starts with the ``%PDF-`` signature (ISO 32000-1, 7.5.2 "File Header").
+
+``validate_agreement_pdf`` is the one check: it is the model field's validator (so the admin
+and the request pages' ModelForm run it), the workflow runs it on every upload it stores,
+and ``is_pdf`` lets the download view refuse to serve anything else as a PDF.
 """
 
 from django.core.exceptions import ValidationError
@@ -16,7 +20,10 @@ def validate_agreement_pdf(upload) -> None:
 
     ``upload`` is a Django ``File`` (an ``UploadedFile`` from a form). Raises ValidationError
     with code ``too_large``, ``not_pdf`` or ``empty``; leaves the file positioned at its start.
+    A file already stored (a committed ``FieldFile``) was checked when it was uploaded.
     """
+    if getattr(upload, "_committed", False):
+        return
     size = getattr(upload, "size", None)
     if size is None:
         upload.seek(0, 2)
@@ -43,3 +50,12 @@ def validate_agreement_pdf(upload) -> None:
             _("The agreement file must be a PDF document with the .pdf extension."),
             code="not_pdf",
         )
+
+
+def is_pdf(stored) -> bool:
+    """Whether a stored file starts with the PDF signature (False if it cannot be read)."""
+    try:
+        with stored.open("rb") as handle:
+            return handle.read(len(PDF_SIGNATURE)) == PDF_SIGNATURE
+    except OSError:
+        return False

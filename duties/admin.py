@@ -1,7 +1,6 @@
 """Admin for the duty catalog and the four lists (one admin per list proxy)."""
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -91,9 +90,7 @@ class CoveredTownshipFilter(admin.SimpleListFilter):
         township = Township.objects.filter(pk=value).first()
         if township is None:
             return queryset.none()
-        return queryset.filter(
-            Q(all_townships=True, item__county_id=township.county_id) | Q(townships=township)
-        ).distinct()
+        return queryset.covering(township)
 
 
 class InForceFilter(admin.SimpleListFilter):
@@ -105,7 +102,7 @@ class InForceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        in_force = ListEntry.objects.in_force_on(today).values("pk")
+        in_force = ListEntry.objects.in_force(today).values("pk")
         if self.value() == "yes":
             return queryset.filter(pk__in=in_force)
         if self.value() == "no":

@@ -147,12 +147,6 @@ def _cached_tokens(text: str) -> tuple:
     return tuple(_tokens(text).items())
 
 
-def warm_up() -> None:
-    """Load jieba's dictionary now (about a second) rather than on the first check; call it
-    from a worker start hook if the first check must be fast."""
-    _segmenter()
-
-
 def _tokens(text: str) -> Counter:
     jieba = _segmenter()
     counts: Counter = Counter()
@@ -318,10 +312,6 @@ class CheckResult:
     @property
     def title(self):
         return VERDICT_TITLES[self.verdict]
-
-    @property
-    def is_listed(self) -> bool:
-        return self.verdict != VERDICT_NONE
 
 
 class TextTooLong(ValueError):

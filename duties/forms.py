@@ -12,10 +12,13 @@ CHANGE_REASON_MAX_LENGTH = 100
 
 
 class ChangeReasonForm(forms.ModelForm):
-    """A model form with the optional "change reason" (修改原因) kept in the history row.
+    """A model form with the "change reason" (修改原因) kept in the history row; optional
+    unless ``change_reason_required``.
 
     The admin (ChangeReasonAdminMixin) copies it to ``instance._change_reason`` before saving.
     """
+
+    change_reason_required = False
 
     change_reason = forms.CharField(
         label=_("change reason"),
@@ -25,6 +28,19 @@ class ChangeReasonForm(forms.ModelForm):
                     "Kept in the history."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.change_reason_required:
+            field = self.fields["change_reason"]
+            field.required = True
+            field.help_text = _(
+                "Why this change is made (e.g. the document that ordered it). Kept in the history."
+            )
+            field.error_messages["required"] = _(
+                "Say why the list changes (e.g. the document that ordered it): the reason is "
+                "kept in the history."
+            )
+
 
 class DutyItemForm(ChangeReasonForm):
     class Meta:
@@ -33,12 +49,15 @@ class DutyItemForm(ChangeReasonForm):
 
 
 class ListEntryForm(ChangeReasonForm):
-    """Form of one list's entries; used with the per-list proxies (PowerEntry, …).
+    """Form of one list's entries; used with the per-list proxies (PowerEntry, …). Every
+    change of a list says why (the reason is required).
 
     The list (``kind``) is not a form field: it comes from the proxy. It is set on the instance
     here so that the model's constraints that involve it (a territorial entry names its lead
     department, an item once per list, …) are validated by the form, not only by the database.
     """
+
+    change_reason_required = True
 
     class Meta:
         model = ListEntry

@@ -1,17 +1,10 @@
-"""A township's lists as they stood on a past day, and what changed between two days.
+"""What changed on a township's lists between two days.
 
-Which entries were on a township's lists at the end of a day is one rule, in
-``duties.services.entries_as_of`` (each entry's latest history record by then, its recorded
-scope and its effective window). This module adds what a reader of an old list needs:
-
-* the catalog item as it stood that day too (name, category, basis… from the item's history);
-* ``changes_between``, which compares two days entry by entry.
-
-``changes_between`` compares the two states entry by entry and attaches, to each added, removed
-or changed entry, the history records made between the two days, with their change reason
-(``history_change_reason``) and the entry's adjustment document number (``document_no``).
-
-Every function runs a constant number of queries whatever the size of the lists.
+The lists as they stood at the end of a day are one rule, ``duties.services.entries_as_of``.
+``changes_between`` compares the two days' lists entry by entry and attaches, to each added,
+removed or changed entry, the history records made between the two days, with their change
+reason (``history_change_reason``) and the entry's adjustment document number
+(``document_no``). A constant number of queries whatever the size of the lists.
 """
 
 from __future__ import annotations
@@ -24,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from duties import services
 from duties.models import DutyItem, ListEntry, ListKind
-from townships.models import Department
 
 # The fields whose change a reader of a list would notice (entry fields, then item fields).
 ENTRY_COMPARED_FIELDS = (
@@ -57,53 +49,6 @@ ITEM_COMPARED_FIELDS = (
     "responsibility_stages",
     "accountability_cases",
 )
-
-
-def _latest_item_records(county_id, cutoff):
-    """Per catalog item of the county, its latest history record made before ``cutoff``."""
-    # A linear scan of the county's item history beats a correlated "latest of each"
-    # subquery by far (items change rarely: one to a few records each).
-    records = DutyItem.history.model.objects.filter(history_date__lt=cutoff, county_id=county_id)
-    latest = {}
-    for record in records:
-        current = latest.get(record.id)
-        if current is None or (record.history_date, record.history_id) > (
-            current.history_date,
-            current.history_id,
-        ):
-            latest[record.id] = record
-    return latest
-
-
-def entries_as_of(township, day: datetime.date, kind=None, scope=None) -> list[ListEntry]:
-    """The township's list entries as they stood at the end of ``day``.
-
-    Which entries were on the lists is ``duties.services.entries_as_of`` (one rule); here each
-    historical row becomes an unsaved ``ListEntry`` whose ``item`` is the catalog item as it
-    stood that day too (its name, category, basis… from the item's history), so templates use
-    it like a live entry. Each carries ``entry.history_record``. ``scope`` is the reader's
-    visibility (``townships.access.scope_q(user, ListEntry)``; None: every entry, drafts
-    included). Three queries.
-    """
-    rows = services.entries_as_of(township, day, kind=kind, scope=scope)
-    items = _latest_item_records(township.county_id, services.end_of_day(day))
-    departments = {d.pk: d for d in Department.objects.filter(county_id=township.county_id)}
-    entries = []
-    for record in rows:
-        entry = record.instance
-        item = record.item  # the live item (select_related), for the related objects
-        item_record = items.get(record.item_id)
-        if item_record is not None and item_record.history_type != "-":
-            then = item_record.instance
-            then.county = item.county
-            then.department = departments.get(then.department_id)
-            item = then
-        entry.item = item
-        for name in ("lead_department", "requesting_department", "receiving_department"):
-            setattr(entry, name, getattr(record, name))
-        entry.history_record = record
-        entries.append(entry)
-    return entries
 
 
 @dataclass
@@ -212,10 +157,6 @@ def _dedupe(events: list[ChangeEvent]) -> list[ChangeEvent]:
     return list(kept.values())
 
 
-def _entry_key(entry: ListEntry):
-    return entry.pk
-
-
 def _action(history_type: str) -> str:
     return {"+": "created", "~": "changed", "-": "deleted"}.get(history_type, "changed")
 
@@ -226,12 +167,12 @@ def changes_between(
     """What was added to, removed from and changed on the township's lists after the end of
     ``day1`` up to the end of ``day2``, each with the history records (date, reason, document
     number, user) made in between. ``day1`` after ``day2`` is swapped. ``scope`` as for
-    ``entries_as_of``. Eight queries.
+    ``services.entries_as_of``. Eight queries.
     """
     if day1 > day2:
         day1, day2 = day2, day1
-    before = {_entry_key(e): e for e in entries_as_of(township, day1, kind, scope)}
-    after = {_entry_key(e): e for e in entries_as_of(township, day2, kind, scope)}
+    before = {e.pk: e for e in services.entries_as_of(township, day1, kind=kind, scope=scope)}
+    after = {e.pk: e for e in services.entries_as_of(township, day2, kind=kind, scope=scope)}
     start, end = services.end_of_day(day1), services.end_of_day(day2)
 
     entry_events: dict[int, list[ChangeEvent]] = {}

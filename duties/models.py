@@ -3,13 +3,23 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.limits import LONG_TEXT, TEXT
 from townships.models import County, Department, Township
+
+
+def bounded_text(verbose_name, limit: int, **kwargs) -> models.TextField:
+    """Free text of at most ``limit`` characters (``config.limits``): forms say so (maxlength)
+    and refuse more, and so does ``full_clean`` (imports, services)."""
+    return models.TextField(
+        verbose_name, blank=True, max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs
+    )
 
 
 class Category(models.TextChoices):
@@ -41,7 +51,7 @@ class DutyItem(models.Model):
     category = models.CharField(
         _("category"), max_length=20, choices=Category.choices, default=Category.OTHER
     )
-    legal_basis = models.TextField(_("legal basis"), blank=True)
+    legal_basis = bounded_text(_("legal basis"), LONG_TEXT)
     department = models.ForeignKey(
         Department,
         on_delete=models.PROTECT,
@@ -51,8 +61,8 @@ class DutyItem(models.Model):
         verbose_name=_("owning department"),
         help_text=_("The county department that owns or guides this item (blank: the township's own)."),
     )
-    responsibility_stages = models.TextField(_("responsibility stages"), blank=True)
-    accountability_cases = models.TextField(_("accountability cases"), blank=True)
+    responsibility_stages = bounded_text(_("responsibility stages"), LONG_TEXT)
+    accountability_cases = bounded_text(_("accountability cases"), LONG_TEXT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(verbose_name=_("historical duty item"))
@@ -118,20 +128,60 @@ class AdmissionMode(models.TextChoices):
     GRANT = "grant", _("grant (赋权)")
 
 
-class ListEntryQuerySet(models.QuerySet):
-    def for_township(self, township):
-        """Entries whose scope covers the township: county-wide ones and those naming it."""
-        return self.filter(
-            Q(all_townships=True, item__county_id=township.county_id) | Q(townships=township)
-        ).distinct()
+# --- What an entry covers and when: the one definition of each, for every face -------------
+#
+# Pages, API, admin, Excel, the checker and the flag engine all ask these; the Q builders work
+# on ListEntry and on its history rows (same field names) and inside set-based SQL (a township
+# or a day given as an ``OuterRef``).
 
-    def in_force_on(self, day: datetime.date):
-        return self.filter(effective_from__lte=day).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=day)
-        )
+
+def in_window(day) -> Q:
+    """The entry's effective window covers ``day``: ``effective_from ≤ day`` and no
+    ``effective_to`` or ``day ≤ effective_to``."""
+    return Q(effective_from__lte=day) & (Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+
+
+def scope_covers(township, county=None, *, named=None, owner="listentry") -> Q:
+    """The entry's scope covers ``township``: the entry is for every township of its item's
+    county, or it names the township.
+
+    ``township`` is a Township, its pk or an ``OuterRef`` (set-based SQL); ``county`` its
+    county (default ``township.county_id``). ``named`` is the table naming the entries'
+    townships and ``owner`` its column pointing at the entry row (default ListEntry's M2M
+    table; the history rows pass their snapshot table, see :func:`history_scope_covers`).
+    """
+    if named is None:
+        named = ListEntry.townships.through
+    if county is None:
+        county = township.county_id
+    county_wide = Q(all_townships=True, item__county=county)
+    if isinstance(township, OuterRef):
+        # Inside a subquery: the township of the outer row, one level further out.
+        rows = named.objects.filter(**{owner: OuterRef("pk")}, township=OuterRef(township))
+        return county_wide | Exists(rows)
+    return county_wide | Q(pk__in=named.objects.filter(township=township).values(owner))
+
+
+def history_scope_covers(township) -> Q:
+    """:func:`scope_covers` for history rows of ListEntry: the scope recorded with the row."""
+    return scope_covers(township, named=ListEntry.history.model.townships.model, owner="history")
+
+
+class ListEntryQuerySet(models.QuerySet):
+    def covering(self, township):
+        """Entries whose scope covers the township (:func:`scope_covers`)."""
+        return self.filter(scope_covers(township))
+
+    def effective_on(self, day: datetime.date):
+        """Entries whose effective window covers ``day`` (:func:`in_window`), drafts included."""
+        return self.filter(in_window(day))
 
     def published(self):
         return self.filter(status=ListEntry.Status.PUBLISHED)
+
+    def in_force(self, day: datetime.date):
+        """Entries in force on ``day``: published and within their effective window."""
+        return self.published().effective_on(day)
 
 
 # Kept at module level: the per-list proxies below connect to the same signal handlers.
@@ -186,7 +236,7 @@ class ListEntry(models.Model):
         blank=True,
         help_text=_("The document under which this entry was added or last changed."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = bounded_text(_("notes"), TEXT)
 
     # Power list (权责清单).
     source = models.CharField(
@@ -204,9 +254,9 @@ class ListEntry(models.Model):
         related_name="led_entries",
         verbose_name=_("lead department (main responsibility)"),
     )
-    department_duty = models.TextField(_("department's duty"), blank=True)
-    township_duty = models.TextField(_("township's duty (cooperation)"), blank=True)
-    cooperating_departments = models.TextField(_("co-operating departments"), blank=True)
+    department_duty = bounded_text(_("department's duty"), TEXT)
+    township_duty = bounded_text(_("township's duty (cooperation)"), TEXT)
+    cooperating_departments = bounded_text(_("co-operating departments"), TEXT)
 
     # Admission list (准入清单).
     requesting_department = models.ForeignKey(
@@ -236,7 +286,7 @@ class ListEntry(models.Model):
         related_name="reclaimed_entries",
         verbose_name=_("receiving department"),
     )
-    working_method = models.TextField(_("working method"), blank=True)
+    working_method = bounded_text(_("working method"), TEXT)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

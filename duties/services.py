@@ -1,7 +1,26 @@
-"""Business rules of the duty lists."""
+"""Business rules of the duty lists: an entry's scope, a township's lists today and as they
+stood on a past day.
+
+A township's lists are the entries whose scope covers it (``ListEntry.objects.covering``) and
+whose effective window covers the day (``effective_on``), within what the reader may see
+(``townships.access``: the public sees published entries only). The lists "as they stood on
+day D" are read from the django-simple-history tables, with the catalog items as they stood
+that day too. The API, the township pages, their exports and the history views all read them
+here, so they give the same entries for the same day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from duties.models import DutyItem, ListEntry, history_scope_covers, in_window
+from townships.models import Department
 
 
 # --- Scope of a list entry -------------------------------------------------------------------
@@ -41,20 +60,7 @@ def validate_scope(item, all_townships, townships):
             )
 
 
-# --- Lists as of a date ----------------------------------------------------------------------
-#
-# A township's lists "as they stood on day D" are read from the django-simple-history tables:
-# for every entry, its latest historical row recorded by the end of D (China time), unless that
-# row is a deletion; the row's own scope (every township of the county, or the townships in the
-# m2m history snapshot of that row) and effective window decide whether it was on the
-# township's list that day. Without a date, the lists are the current entries in force today.
-# Every function returns a queryset: callers paginate it and the query count stays constant.
-
-import datetime as _datetime  # noqa: E402  (kept with the section it serves)
-from zoneinfo import ZoneInfo  # noqa: E402
-
-from django.db.models import OuterRef, Q, Subquery  # noqa: E402
-from django.utils import timezone  # noqa: E402
+# --- A township's lists ----------------------------------------------------------------------
 
 LIST_TIMEZONE = ZoneInfo("Asia/Shanghai")
 ENTRY_RELATED = (
@@ -68,76 +74,94 @@ ENTRY_RELATED = (
 ENTRY_ORDER = ("kind", "item__code", "id")
 
 
-def end_of_day(day: _datetime.date) -> _datetime.datetime:
+def end_of_day(day: datetime.date) -> datetime.datetime:
     """The first instant after ``day`` in China time: history recorded before it counts."""
-    if day >= _datetime.date.max:
-        return _datetime.datetime.max.replace(tzinfo=_datetime.timezone.utc)
-    return _datetime.datetime.combine(
-        day + _datetime.timedelta(days=1), _datetime.time.min, tzinfo=LIST_TIMEZONE
-    )
-
-
-def _in_window(queryset, day):
-    return queryset.filter(effective_from__lte=day).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+    if day >= datetime.date.max:
+        return datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=LIST_TIMEZONE
     )
 
 
 def current_entries(township, *, entries=None, kind=None, day=None):
-    """The entries on ``township``'s lists in force on ``day`` (default: today).
+    """The entries on ``township``'s lists whose window covers ``day`` (default: today), as a
+    queryset (callers paginate it; one query).
 
-    ``entries`` is the ListEntry queryset the caller may see (already scoped for the user);
+    ``entries`` is the ListEntry queryset the reader may see (already scoped for the user);
     ``kind`` one of ListKind or None for all four lists.
     """
-    from duties.models import ListEntry
-
     day = day or timezone.localdate()
     queryset = entries if entries is not None else ListEntry.objects.all()
-    queryset = queryset.filter(
-        Q(all_townships=True, item__county_id=township.county_id)
-        | Q(pk__in=ListEntry.townships.through.objects.filter(township_id=township.pk).values(
-            "listentry_id"
-        ))
-    )
+    queryset = queryset.covering(township).effective_on(day)
     if kind:
         queryset = queryset.filter(kind=kind)
-    return _in_window(queryset, day).select_related(*ENTRY_RELATED).order_by(*ENTRY_ORDER)
+    return queryset.select_related(*ENTRY_RELATED).order_by(*ENTRY_ORDER)
 
 
-def entries_as_of(township, day: _datetime.date, *, kind=None, scope=None):
-    """The historical rows of the entries on ``township``'s lists as they stood at the end of
-    ``day``: each entry's latest version recorded by then (deleted entries dropped), whose scope
-    covered the township and whose effective window covered ``day``.
-
-    Returns a queryset of HistoricalListEntry (same field names as ListEntry; ``id`` is the
-    entry's id). ``scope`` is a condition on ListEntry fields (the user's visibility, e.g.
-    ``townships.access.scope_q(user, ListEntry)``), applied to the historical rows, so that
-    an entry that was a draft on that day stays hidden from those who see published ones only.
-    """
-    from duties.models import ListEntry
-
+def _history_rows_as_of(township, day, *, kind=None, scope=None):
+    """Per entry, its latest history row recorded by the end of ``day`` (deletions dropped),
+    if that row's recorded scope covered the township and its window covered ``day``."""
     history = ListEntry.history.model
-    scope_history = history.townships.model
     cutoff = end_of_day(day)
     latest = (
         history.objects.filter(id=OuterRef("id"), history_date__lt=cutoff)
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    queryset = (
+    rows = (
         history.objects.filter(history_date__lt=cutoff, history_id=Subquery(latest))
         .exclude(history_type="-")
-        .filter(
-            Q(all_townships=True, item__county_id=township.county_id)
-            | Q(
-                history_id__in=scope_history.objects.filter(township_id=township.pk).values(
-                    "history_id"
-                )
-            )
-        )
+        .filter(history_scope_covers(township), in_window(day))
     )
     if kind:
-        queryset = queryset.filter(kind=kind)
+        rows = rows.filter(kind=kind)
     if scope is not None:
-        queryset = queryset.filter(scope)
-    return _in_window(queryset, day).select_related(*ENTRY_RELATED).order_by(*ENTRY_ORDER)
+        rows = rows.filter(scope)
+    return rows.select_related(*ENTRY_RELATED).order_by(*ENTRY_ORDER)
+
+
+def _items_as_of(county_id, cutoff):
+    """Per catalog item of the county, its latest history row made before ``cutoff``."""
+    # A linear scan of the county's item history beats a correlated "latest of each"
+    # subquery by far (items change rarely: one to a few records each).
+    latest = {}
+    for record in DutyItem.history.model.objects.filter(history_date__lt=cutoff, county_id=county_id):
+        current = latest.get(record.id)
+        if current is None or (record.history_date, record.history_id) > (
+            current.history_date,
+            current.history_id,
+        ):
+            latest[record.id] = record
+    return latest
+
+
+def entries_as_of(township, day: datetime.date, *, kind=None, scope=None) -> list:
+    """The entries on ``township``'s lists as they stood at the end of ``day`` (China time).
+
+    Each entry is its latest version recorded by then (deleted entries dropped) whose recorded
+    scope covered the township and whose effective window covered ``day``, as an unsaved
+    ``ListEntry`` whose ``item`` is the catalog item as it stood that day too (name, category,
+    basis… from the item's history); it carries ``entry.history_record``. ``scope`` is the
+    reader's visibility (``townships.access.scope_q(user, ListEntry)``, applied to the
+    history rows, so an entry that was a draft that day stays hidden from the public; None:
+    every entry). Three queries whatever the size of the lists.
+    """
+    rows = _history_rows_as_of(township, day, kind=kind, scope=scope)
+    items = _items_as_of(township.county_id, end_of_day(day))
+    departments = {d.pk: d for d in Department.objects.filter(county_id=township.county_id)}
+    entries = []
+    for record in rows:
+        entry = record.instance
+        item = record.item  # the live item (select_related), for the related objects
+        item_record = items.get(record.item_id)
+        if item_record is not None and item_record.history_type != "-":
+            then = item_record.instance
+            then.county = item.county
+            then.department = departments.get(then.department_id)
+            item = then
+        entry.item = item
+        for name in ("lead_department", "requesting_department", "receiving_department"):
+            setattr(entry, name, getattr(record, name))
+        entry.history_record = record
+        entries.append(entry)
+    return entries

@@ -1,12 +1,18 @@
-"""factory_boy factories for every model; tests build their data with these."""
+"""factory_boy factories for every model; tests build their data with these.
+
+Delegations and township opinions go through the workflow (``delegations.workflow``), as in
+production; the other rows are inserted directly."""
 
 import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
+from delegations import workflow
 from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+from demo import lifecycle
 from duties.models import Category, DutyItem, ListEntry, ListKind, PowerSource
 from townships.models import County, Department, DepartmentAlias, Profile, Township
 
@@ -100,9 +106,20 @@ class ListEntryFactory(factory.django.DjangoModelFactory):
 
 
 class DelegationFactory(factory.django.DjangoModelFactory):
-    """Created as a draft (the database insists), then moved to ``state`` once it has
-    items and townships. Pass duty_items=[...] and townships=[...]; by default one item of the
-    department and one township of its county are made."""
+    """A delegation made the way production makes it (``demo.lifecycle``): its department's
+    user files the request through the workflow, then the steps to ``state`` are taken by the
+    users whose steps they are — submitted; reviewed (legality review passed) and approved, or
+    rejected, by the office; withdrawn; revoked. What the workflow refuses cannot be built.
+
+    Pass duty_items=[...] and townships=[...]; by default one item of the department and one
+    township of its county are made. When: every step at ``submitted_on`` 10:00 (default:
+    now), the decision at ``decided_on`` 16:00 when given; ``revoked_on`` defaults to the
+    decision day. ``opinions``: ``demo.lifecycle.Opinion`` objects or (township, opinion[,
+    text[, response]]) tuples, given before the decision. ``paper=True``: an approval
+    recorded from a paper decision (``workflow.record_paper_decision``). Also
+    ``decision_no``, ``decision_note``, ``legal_review``, ``legal_review_note``,
+    ``end_reclaimed_reason``, ``revocation_reason``, ``revocation_document_no``; every other
+    keyword is a request field of ``workflow.create_request``."""
 
     class Meta:
         model = Delegation
@@ -115,60 +132,148 @@ class DelegationFactory(factory.django.DjangoModelFactory):
     effective_from = datetime.date(2024, 1, 1)
     staff_posts = 1
     funding_wan_yuan = 10
-
-    class Params:
-        target_state = Delegation.State.DRAFT
+    duty_items = factory.LazyAttribute(
+        lambda o: [DutyItemFactory(county=o.department.county, department=o.department)]
+    )
+    townships = factory.LazyAttribute(lambda o: [TownshipFactory(county=o.department.county)])
+    state = Delegation.State.DRAFT
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        state = kwargs.pop("state", Delegation.State.DRAFT)
-        obj = super()._create(model_class, *args, state=Delegation.State.DRAFT, **kwargs)
-        obj._target_state = state
-        return obj
+    def _create(cls, model_class, *, department, duty_items, townships, state, **kwargs):
+        life = _life(state, kwargs)
+        unknown = set(kwargs) - set(workflow.REQUEST_FIELDS)
+        if unknown:
+            raise TypeError(f"DelegationFactory got unknown fields: {', '.join(sorted(unknown))}")
+        request = lifecycle.Request(department, list(duty_items), list(townships), kwargs)
+        return lifecycle.file(Actors(department.county), request, life)
 
-    @factory.post_generation
-    def duty_items(self, create, extracted, **kwargs):
-        if not create:
-            return
-        items = extracted if extracted is not None else [
-            DutyItemFactory(county=self.department.county, department=self.department)
-        ]
-        self.duty_items.set(items)
 
-    @factory.post_generation
-    def townships(self, create, extracted, **kwargs):
-        if not create:
-            return
-        townships = extracted if extracted is not None else [
-            TownshipFactory(county=self.department.county)
-        ]
-        self.townships.set(townships)
+def _at(day, time):
+    return timezone.make_aware(datetime.datetime.combine(day, time))
 
-    @factory.post_generation
-    def finish(self, create, extracted, **kwargs):
-        state = getattr(self, "_target_state", Delegation.State.DRAFT)
-        if not create or state == Delegation.State.DRAFT:
-            return
-        now = timezone.now()
-        self.state = state
-        if state != Delegation.State.WITHDRAWN:
-            self.submitted_at = self.submitted_at or now
-        if state in (Delegation.State.APPROVED, Delegation.State.REJECTED, Delegation.State.REVOKED):
-            self.decided_at = self.decided_at or now
-        if state in (Delegation.State.APPROVED, Delegation.State.REVOKED):
-            self.decision_no = self.decision_no or "测县委〔2024〕1号"
-        if state == Delegation.State.REVOKED:
-            self.revoked_on = self.revoked_on or timezone.localdate()
-        self.save()
+
+def _opinion(value, moment):
+    if isinstance(value, lifecycle.Opinion):
+        return value
+    township, opinion, *rest = value
+    text, response = (list(rest) + ["", ""])[:2]
+    return lifecycle.Opinion(township, opinion, text, at=moment, response=response,
+                             response_at=moment)
+
+
+def _life(state, kwargs) -> lifecycle.Life:
+    """The ``Life`` the factory's keywords describe (taken out of ``kwargs``)."""
+    submitted_on = kwargs.pop("submitted_on", None)
+    decided_on = kwargs.pop("decided_on", None)
+    moment = _at(submitted_on, datetime.time(10)) if submitted_on else timezone.now()
+    decided = _at(decided_on, datetime.time(16)) if decided_on else moment
+    approved = state in (Delegation.State.APPROVED, Delegation.State.REVOKED)
+    return lifecycle.Life(
+        state=state,
+        created_at=moment,
+        submitted_at=moment,
+        opinions=[_opinion(o, moment) for o in kwargs.pop("opinions", ())],
+        legal_review=kwargs.pop(
+            "legal_review",
+            Delegation.LegalReview.PASSED if approved else Delegation.LegalReview.PENDING,
+        ),
+        legal_review_note=kwargs.pop("legal_review_note", ""),
+        decided_at=decided,
+        decision_no=kwargs.pop("decision_no", "测县委〔2024〕1号" if approved else ""),
+        decision_note=kwargs.pop(
+            "decision_note", "不符合准入条件" if state == Delegation.State.REJECTED else ""
+        ),
+        end_reclaimed_reason=kwargs.pop("end_reclaimed_reason", ""),
+        withdrawn_at=moment,
+        revoked_on=kwargs.pop("revoked_on", None),
+        revoked_at=decided,
+        revocation_reason=kwargs.pop("revocation_reason", "职责调整"),
+        revocation_document_no=kwargs.pop("revocation_document_no", "测县编〔2024〕2号"),
+        paper=kwargs.pop("paper", False),
+    )
+
+
+class Actors:
+    """The users the factories take workflow steps as (``demo.lifecycle.Actors``)."""
+
+    def __init__(self, county=None):
+        self.county = county
+
+    @property
+    def office(self):
+        return office_user(self.county)
+
+    def department_user(self, department):
+        return role_user(Profile.Role.DEPARTMENT, department=department)
+
+    def township_user(self, township):
+        return role_user(Profile.Role.TOWNSHIP, township=township)
+
+
+def office_user(county=None):
+    """The first office user who may act in ``county`` (any county when None); made when
+    there is none."""
+    profiles = Profile.objects.filter(role=Profile.Role.OFFICE).select_related("user")
+    if county is not None:
+        profiles = profiles.filter(Q(county=None) | Q(county=county))
+    profile = profiles.order_by("pk").first()
+    if profile is not None:
+        return profile.user
+    return make_user(Profile.Role.OFFICE, username=f"office-{getattr(county, 'code', 'all')}")
+
+
+def role_user(role, **unit):
+    """The first user of a department (``department=``) or township (``township=``) with
+    ``role``; made when there is none."""
+    profile = Profile.objects.filter(role=role, **unit).select_related("user").order_by("pk").first()
+    if profile is not None:
+        return profile.user
+    ((field, obj),) = unit.items()
+    return make_user(role, username=f"{field}-{obj.pk}", **unit)
+
+
+def approve(delegation, decision_no="测县委〔2024〕1号", *, on=None, **kwargs):
+    """Approve a submitted delegation as the office, with the legality review passed;
+    ``on``: the decision day (default now)."""
+    kwargs.setdefault("legal_review", Delegation.LegalReview.PASSED)
+    return workflow.decide_request(
+        office_user(delegation.department.county), delegation, "approve", decision_no,
+        now=_at(on, datetime.time(16)) if on else None, **kwargs,
+    )
+
+
+def revoke(delegation, revoked_on=None, *, reason="职责调整", document_no="测县编〔2024〕2号",
+           **kwargs):
+    """Revoke an approved delegation as the office, from ``revoked_on``."""
+    return workflow.revoke_delegation(
+        office_user(delegation.department.county), delegation, revoked_on=revoked_on,
+        reason=reason, document_no=document_no, **kwargs,
+    )
 
 
 class TownshipOpinionFactory(factory.django.DjangoModelFactory):
+    """An opinion given through the workflow by the township's user (the delegation must be
+    under review; by default a submitted one is made). ``response``: the office's written
+    answer to an objection."""
+
     class Meta:
         model = TownshipOpinion
 
-    delegation = factory.SubFactory(DelegationFactory)
+    delegation = factory.SubFactory(DelegationFactory, state=Delegation.State.SUBMITTED)
     township = factory.LazyAttribute(lambda o: o.delegation.townships.first())
     opinion = TownshipOpinion.Opinion.AGREE
+    text = factory.LazyAttribute(
+        lambda o: "人手和经费不足" if o.opinion == TownshipOpinion.Opinion.OBJECT else ""
+    )
+    response = ""
+
+    @classmethod
+    def _create(cls, model_class, *, delegation, township, opinion, text, response):
+        actors = Actors(delegation.department.county)
+        workflow.give_opinion(actors.township_user(township), delegation, township, opinion, text)
+        if response:
+            workflow.respond_to_objection(actors.office, delegation, township, response)
+        return TownshipOpinion.objects.get(delegation=delegation, township=township)
 
 
 class AssignmentFactory(factory.django.DjangoModelFactory):

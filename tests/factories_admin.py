@@ -28,7 +28,6 @@ from tests.factories import (
     DutyItemFactory,
     ListEntryFactory,
     TownshipFactory,
-    TownshipOpinionFactory,
     make_user,
 )
 from townships.models import County, Department, Profile, Township
@@ -75,13 +74,12 @@ def build(model, world, index=0):
     if model is ListEntry:
         return _entry(world, list(ListKind)[index % 4], index)
     if model is Delegation:
-        delegation = DelegationFactory(
+        return DelegationFactory(
             department=world.dept_a,
             townships=[world.township_a, world.township_b],
             state=Delegation.State.APPROVED,
+            opinions=[(world.township_a, "agree")],
         )
-        TownshipOpinionFactory(delegation=delegation, township=world.township_a)
-        return delegation
     if model is Assignment:
         return AssignmentFactory(
             department=world.dept_a,

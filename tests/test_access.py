@@ -65,6 +65,7 @@ def scene(world):
     s.entry_pub = ListEntryFactory(item=item_a)
     s.entry_draft = ListEntryFactory(item=item_b, status="draft")
     s.entry_c = ListEntryFactory(item=item_c)
+    s.entry_del_c = ListEntry.objects.get(delegation=s.del_c)  # the approval's own entry
     s.op_a = TownshipOpinionFactory(delegation=s.del_a_sub, township=w.township_a)
     s.op_b = TownshipOpinionFactory(delegation=s.del_b_sub, township=w.township_b)
     s.item_a, s.item_b, s.item_c = item_a, item_b, item_c
@@ -125,16 +126,16 @@ ASSIGNMENT_CHANGE = {
     "anonymous": (),
 }
 ENTRY_VIEW = {
-    "office": ("entry_pub", "entry_draft", "entry_c"),
-    "county_office": ("entry_pub", "entry_draft", "entry_c"),
-    "dept_a": ("entry_pub", "entry_c"),
-    "dept_b": ("entry_pub", "entry_c"),
-    "township_a": ("entry_pub", "entry_c"),
-    "township_b": ("entry_pub", "entry_c"),
-    "anonymous": ("entry_pub", "entry_c"),
+    "office": ("entry_pub", "entry_draft", "entry_c", "entry_del_c"),
+    "county_office": ("entry_pub", "entry_draft", "entry_c", "entry_del_c"),
+    "dept_a": ("entry_pub", "entry_c", "entry_del_c"),
+    "dept_b": ("entry_pub", "entry_c", "entry_del_c"),
+    "township_a": ("entry_pub", "entry_c", "entry_del_c"),
+    "township_b": ("entry_pub", "entry_c", "entry_del_c"),
+    "anonymous": ("entry_pub", "entry_c", "entry_del_c"),
 }
 ENTRY_CHANGE = {
-    "office": ("entry_pub", "entry_draft", "entry_c"),
+    "office": ("entry_pub", "entry_draft", "entry_c", "entry_del_c"),
     "county_office": ("entry_pub", "entry_draft"),
 }
 OPINION_VIEW = {
@@ -197,7 +198,7 @@ def test_a_county_office_changes_only_its_own_county_reference_data(scene):
 def test_restrict_works_on_list_proxies(scene):
     assert set(
         access.restrict(scene.users["anonymous"], PowerEntry.objects.all()).values_list("pk", flat=True)
-    ) == pks(scene.entry_pub, scene.entry_c)
+    ) == pks(scene.entry_pub, scene.entry_c)  # the approval's entry is on the admission list
 
 
 def test_restrict_does_not_duplicate_rows_naming_several_townships(scene):
@@ -237,7 +238,7 @@ def test_a_superuser_is_office_and_a_user_without_profile_is_public(db):
 def test_a_user_without_profile_sees_only_public_rows(scene):
     user = UserFactory()
     assert visible(user, Delegation) == set()
-    assert visible(user, ListEntry) == pks(scene.entry_pub, scene.entry_c)
+    assert visible(user, ListEntry) == pks(scene.entry_pub, scene.entry_c, scene.entry_del_c)
 
 
 # ---------------------------------------------------------------- can()

@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+from delegations.models import Assignment, CalendarDay, Delegation
 from duties.models import (
     AdmissionEntry,
     DutyItem,
@@ -276,15 +277,25 @@ def test_admin_refuses_an_inverted_date_window_on_a_list_entry(office_client, wo
     assert (ListEntry.objects.count(), ListEntry.history.count()) == before
 
 
-def test_admin_refuses_an_inverted_date_window_on_a_delegation(office_client, world):
-    item = DutyItemFactory(county=world.county, department=world.dept_a)
+def paper_payload(office_client, world, **fields):
+    """The add page's POST data: a delegation decided on paper, as the admin records it."""
     data = changeform_payload(office_client.get(url(Delegation, "add")))
     data.update(
         department=world.dept_a.pk,
         mode="assign",
-        duty_items=[item.pk],
         townships=[world.township_a.pk],
-        effective_from="2025-06-01",
+        effective_from="2023-01-01",
+        decision_no="示县政发〔2023〕5号",
+        decided_on="2022-12-20",
+    )
+    data.update(fields)
+    return data
+
+
+def test_admin_refuses_an_inverted_date_window_on_a_delegation(office_client, world):
+    item = DutyItemFactory(county=world.county, department=world.dept_a)
+    data = paper_payload(
+        office_client, world, duty_items=[item.pk], effective_from="2025-06-01",
         effective_to="2025-01-01",
     )
     response = office_client.post(url(Delegation, "add"), data)
@@ -305,51 +316,40 @@ def test_admin_refuses_a_territorial_entry_without_lead_department(office_client
     assert ListEntry.objects.count() == before
 
 
-def test_admin_refuses_a_delegation_without_items_unless_it_stays_a_draft(office_client, world):
-    data = changeform_payload(office_client.get(url(Delegation, "add")))
-    data.update(
-        department=world.dept_a.pk,
-        mode="assign",
-        duty_items=[],
-        townships=[world.township_a.pk],
-        effective_from="2025-01-01",
-        state="submitted",
-    )
-    response = office_client.post(url(Delegation, "add"), data)
+def test_admin_refuses_a_paper_decision_without_items_with_the_workflows_message(
+    office_client, world
+):
+    response = office_client.post(url(Delegation, "add"), paper_payload(office_client, world))
     assert response.status_code == 200
-    errors = form_errors(response)
-    assert any("draft" in message or "草稿" in message for message in errors), errors
+    assert "至少选择一个" in " ".join(form_errors(response)) or any(
+        "item" in m for m in form_errors(response)
+    )
+    assert "duty_items" in response.context["adminform"].form.errors
     assert Delegation.objects.count() == 0
     assert Delegation.history.count() == 0
 
-    data["state"] = "draft"
+
+def test_the_admin_probe_an_approved_entrustment_of_coercion_is_refused(office_client, world):
+    from duties.models import Category
+
+    item = DutyItemFactory(county=world.county, department=world.dept_a, category=Category.COERCION)
+    data = paper_payload(
+        office_client, world, mode="entrust", duty_items=[item.pk], agreement_scope="巡查",
+        agreement_powers="查封、扣押", agreement_term_end="2027-12-31",
+    )
     response = office_client.post(url(Delegation, "add"), data)
-    assert response.status_code == 302, form_errors(response)
-    assert Delegation.objects.get().state == "draft"
-
-
-def test_admin_refuses_a_delegation_without_townships(office_client, world):
-    delegation = DelegationFactory(department=world.dept_a, townships=[world.township_a])
-    page = office_client.get(url(Delegation, "change", delegation.pk))
-    data = changeform_payload(page)
-    data.update(townships=[], state="submitted")
-    response = office_client.post(url(Delegation, "change", delegation.pk), data)
     assert response.status_code == 200
-    assert form_errors(response)
-    delegation.refresh_from_db()
-    assert delegation.state == "draft"
-    assert list(delegation.townships.all()) == [world.township_a]
+    errors = response.context["adminform"].form.errors["duty_items"]
+    assert "行政强制法 第十七条" in " ".join(errors)
+    assert Delegation.objects.count() == 0
+    assert not ListEntry.objects.exists()
 
 
 def test_admin_refuses_delegation_items_and_townships_of_another_county(office_client, world):
     other = other_county()
-    data = changeform_payload(office_client.get(url(Delegation, "add")))
-    data.update(
-        department=world.dept_a.pk,
-        mode="assign",
-        duty_items=[DutyItemFactory(county=other).pk],
+    data = paper_payload(
+        office_client, world, duty_items=[DutyItemFactory(county=other).pk],
         townships=[TownshipFactory(county=other).pk],
-        effective_from="2025-01-01",
     )
     response = office_client.post(url(Delegation, "add"), data)
     assert response.status_code == 200
@@ -358,103 +358,105 @@ def test_admin_refuses_delegation_items_and_townships_of_another_county(office_c
     assert Delegation.objects.count() == 0
 
 
-def test_office_enters_an_already_approved_historic_delegation(office_client, world):
+def test_office_records_a_decision_taken_on_paper(office_client, world):
     item = DutyItemFactory(county=world.county, department=world.dept_a)
-    data = changeform_payload(office_client.get(url(Delegation, "add")))
-    data.update(
-        department=world.dept_a.pk,
-        mode="assign",
-        duty_items=[item.pk],
+    data = paper_payload(
+        office_client, world, duty_items=[item.pk],
         townships=[world.township_a.pk, world.township_b.pk],
-        effective_from="2023-01-01",
-        state="approved",
-        decision_no="示县政发〔2023〕5号",
-        decided_at_0="2022-12-20",
-        decided_at_1="10:00:00",
     )
     response = office_client.post(url(Delegation, "add"), data)
     assert response.status_code == 302, form_errors(response)
     delegation = Delegation.objects.get()
-    assert delegation.state == "approved"
+    assert (delegation.state, delegation.decision_no) == ("approved", "示县政发〔2023〕5号")
+    assert timezone.localdate(delegation.decided_at) == datetime.date(2022, 12, 20)
     assert list(delegation.duty_items.all()) == [item]
     assert set(delegation.townships.all()) == {world.township_a, world.township_b}
-    assert delegation.created_by == world.office
-    assert delegation.decided_by == world.office
-    assert delegation.history.latest("history_date").state == "approved"
+    assert (delegation.created_by, delegation.decided_by) == (world.office, world.office)
+    entry = ListEntry.objects.get(delegation=delegation)
+    assert (entry.kind, entry.approved_on) == ("admission", datetime.date(2022, 12, 20))
 
 
-def test_office_enters_a_revoked_historic_delegation(office_client, world):
+def test_admin_refuses_a_paper_decision_without_decision_number(office_client, world):
     item = DutyItemFactory(county=world.county, department=world.dept_a)
-    data = changeform_payload(office_client.get(url(Delegation, "add")))
-    data.update(
-        department=world.dept_a.pk,
-        mode="entrust",
-        duty_items=[item.pk],
-        townships=[world.township_a.pk],
-        effective_from="2021-01-01",
-        state="revoked",
-        decision_no="示县政发〔2021〕1号",
-        decided_at_0="2020-12-20",
-        decided_at_1="10:00:00",
-        revoked_on="2024-06-30",
-    )
+    data = paper_payload(office_client, world, duty_items=[item.pk], decision_no="")
     response = office_client.post(url(Delegation, "add"), data)
-    assert response.status_code == 302, form_errors(response)
-    delegation = Delegation.objects.get()
-    assert (delegation.state, delegation.revoked_on) == ("revoked", datetime.date(2024, 6, 30))
-
-
-def test_admin_refuses_an_approved_delegation_without_decision_number(office_client, world):
-    item = DutyItemFactory(county=world.county, department=world.dept_a)
-    data = changeform_payload(office_client.get(url(Delegation, "add")))
-    data.update(
-        department=world.dept_a.pk,
-        mode="assign",
-        duty_items=[item.pk],
-        townships=[world.township_a.pk],
-        effective_from="2023-01-01",
-        state="approved",
-        decided_at_0="2022-12-20",
-        decided_at_1="10:00:00",
-    )
-    response = office_client.post(url(Delegation, "add"), data)
-    assert constraint_message(Delegation, "delegation_approval_has_decision_no") in form_errors(
-        response
-    )
+    assert "decision_no" in response.context["adminform"].form.errors
     assert Delegation.objects.count() == 0
 
 
-def test_a_delegation_with_items_moves_out_of_draft_through_the_admin(office_client, world):
+def test_the_admin_shows_state_decision_and_revocation_read_only(office_client, world):
     delegation = DelegationFactory(department=world.dept_a, townships=[world.township_a])
     page = office_client.get(url(Delegation, "change", delegation.pk))
+    assert page.status_code == 200
+    assert set(page.context["adminform"].form.fields) == set()
+    assert b'name="_save"' not in page.content
     data = changeform_payload(page)
-    data.update(state="submitted")
-    response = office_client.post(url(Delegation, "change", delegation.pk), data)
-    assert response.status_code == 302, form_errors(response)
+    data.update(state="approved", decision_no="伪造〔2025〕1号", townships=[])
+    office_client.post(url(Delegation, "change", delegation.pk), data)
     delegation.refresh_from_db()
-    assert delegation.state == "submitted"
+    assert (delegation.state, delegation.decision_no) == ("draft", "")
+    assert list(delegation.townships.all()) == [world.township_a]
 
 
-def test_a_township_opinion_is_added_inline_with_its_author(office_client, world):
-    delegation = DelegationFactory(department=world.dept_a, townships=[world.township_a])
-    data = changeform_payload(office_client.get(url(Delegation, "change", delegation.pk)))
-    data.update(
-        {
-            "opinions-TOTAL_FORMS": "1",
-            "opinions-0-township": str(world.township_a.pk),
-            "opinions-0-opinion": "object",
-            "opinions-0-text": "",
-        }
+def test_the_admin_offers_the_steps_as_actions_that_call_the_workflow(office_client, world):
+    delegation = DelegationFactory(
+        department=world.dept_a, townships=[world.township_a], state="submitted"
     )
-    response = office_client.post(url(Delegation, "change", delegation.pk), data)
-    assert constraint_message(TownshipOpinion, "objection_explained") in form_errors(response)
-    assert TownshipOpinion.objects.count() == 0
+    changelist = url(Delegation, "changelist")
+    base = {"action": "record_decision", "_selected_action": [delegation.pk]}
+    page = office_client.post(changelist, base)
+    assert page.status_code == 200 and b'name="decision_no"' in page.content
+    response = office_client.post(changelist, {
+        **base, "apply": "1", "decision": "approve", "decision_no": "示县委〔2025〕1号",
+    }, follow=True)
+    delegation.refresh_from_db()
+    assert delegation.state == "submitted"  # the legality review is pending: refused
+    assert any("合法性审查" in str(m) for m in response.context["messages"])
+    office_client.post(changelist, {
+        **base, "apply": "1", "decision": "approve", "decision_no": "示县委〔2025〕1号",
+        "legal_review_passed": "on",
+    })
+    delegation.refresh_from_db()
+    assert delegation.state == "approved"
+    office_client.post(changelist, {
+        "action": "revoke", "_selected_action": [delegation.pk], "apply": "1",
+        "revoked_on": datetime.date.today().isoformat(), "reason": "职责调整",
+        "document_no": "示县编〔2025〕2号",
+    })
+    delegation.refresh_from_db()
+    assert delegation.state == "revoked"
+    assert delegation.revocations.get().document_no == "示县编〔2025〕2号"
 
-    data["opinions-0-text"] = "缺乏执法人员"
-    response = office_client.post(url(Delegation, "change", delegation.pk), data)
-    assert response.status_code == 302, form_errors(response)
-    opinion = TownshipOpinion.objects.get()
-    assert (opinion.township, opinion.given_by) == (world.township_a, world.office)
+
+def test_township_opinions_are_shown_read_only_in_the_admin(office_client, world):
+    delegation = DelegationFactory(
+        department=world.dept_a, townships=[world.township_a], state="submitted",
+        opinions=[(world.township_a, "object", "缺乏执法人员")],
+    )
+    page = office_client.get(url(Delegation, "change", delegation.pk))
+    assert "缺乏执法人员" in page.content.decode()
+    assert b"opinions-0-text" not in page.content
+
+
+def test_an_html_agreement_is_refused_by_the_admin_and_nothing_is_written(
+    office_client, world, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    item = DutyItemFactory(county=world.county, department=world.dept_a)
+    data = paper_payload(
+        office_client, world, mode="entrust", duty_items=[item.pk], agreement_scope="巡查",
+        agreement_powers="检查", agreement_term_end="2027-12-31",
+    )
+    data["agreement_file"] = SimpleUploadedFile(
+        "agreement.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf"
+    )
+    response = office_client.post(url(Delegation, "add"), data)
+    assert response.status_code == 200
+    assert "agreement_file" in response.context["adminform"].form.errors
+    assert Delegation.objects.count() == 0
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*"))
 
 
 @pytest.mark.parametrize(
@@ -487,7 +489,9 @@ def test_admin_refuses_a_bad_scope(office_client, world, scope, message_part):
 def test_admin_saves_an_entry_for_named_townships(office_client, world):
     item = DutyItemFactory(county=world.county)
     data = changeform_payload(office_client.get(url(PowerEntry, "add")))
-    data.update(item=item.pk, source="statutory", townships=[world.township_b.pk])
+    data.update(
+        item=item.pk, source="statutory", townships=[world.township_b.pk], change_reason="新增事项"
+    )
     data.pop("all_townships", None)
     response = office_client.post(url(PowerEntry, "add"), data)
     assert response.status_code == 302, form_errors(response)
@@ -509,6 +513,45 @@ def test_admin_refuses_an_assignment_to_a_township_of_another_county(office_clie
     assert response.status_code == 200
     assert "townships" in response.context["adminform"].form.errors
     assert Assignment.objects.count() == 0
+
+
+# --- every list change says why; free text is bounded ------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["", "   "], ids=["blank", "spaces"])
+def test_admin_refuses_a_list_change_without_a_reason(office_client, world, reason):
+    entry = ListEntryFactory(kind="power", item__county=world.county, notes="旧备注")
+    data = changeform_payload(office_client.get(url(PowerEntry, "change", entry.pk)))
+    data.update(notes="新备注", change_reason=reason)
+    before = ListEntry.history.count()
+    response = office_client.post(url(PowerEntry, "change", entry.pk), data)
+    assert response.status_code == 200
+    assert "change_reason" in response.context["adminform"].form.errors
+    entry.refresh_from_db()
+    assert (entry.notes, ListEntry.history.count()) == ("旧备注", before)
+
+
+def test_admin_keeps_the_reason_of_a_list_change_in_the_history(office_client, world):
+    entry = ListEntryFactory(kind="territorial", item__county=world.county,
+                             lead_department=world.dept_a, township_duty="巡查")
+    data = changeform_payload(office_client.get(url(TerritorialEntry, "change", entry.pk)))
+    data.update(township_duty="巡查、报告", change_reason="示编办〔2025〕5号调整")
+    response = office_client.post(url(TerritorialEntry, "change", entry.pk), data)
+    assert response.status_code == 302, form_errors(response)
+    latest = ListEntry.history.filter(id=entry.pk).latest("history_date", "history_id")
+    assert (latest.township_duty, latest.history_change_reason) == ("巡查、报告", "示编办〔2025〕5号调整")
+
+
+def test_admin_refuses_free_text_above_its_limit(office_client, world):
+    from config.limits import LONG_TEXT
+
+    data = changeform_payload(office_client.get(url(DutyItem, "add")))
+    data.update(county=world.county.pk, code="LONG-1", name="长依据事项", category="inspection",
+                legal_basis="依" * (LONG_TEXT + 1))
+    response = office_client.post(url(DutyItem, "add"), data)
+    assert response.status_code == 200
+    assert "legal_basis" in response.context["adminform"].form.errors
+    assert not DutyItem.objects.filter(code="LONG-1").exists()
 
 
 # --- constant number of queries -----------------------------------------------------------

@@ -199,3 +199,14 @@ def test_a_task_without_an_item_may_be_logged(scene):
     )
     assert response.status_code == 201, response.content
     assert response.json()["duty_item"] is None
+
+
+def test_a_one_megabyte_description_is_a_400_and_nothing_is_stored(scene):
+    before = Assignment.objects.count()
+    response = client_for(scene.w, "dept_a").post(
+        url("assignments/"), body(description="x" * 1_000_000), format="json"
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["description"]
+    assert "20000" in response.json()["errors"]["description"][0]
+    assert Assignment.objects.count() == before

@@ -263,7 +263,8 @@ def test_an_objection_without_reasons_is_a_400_naming_text(scene):
                         ("township_b", 404), ("anonymous", 403)]
 )
 def test_only_the_office_decides(scene, persona, status):
-    data = {"decision": "approve", "decision_no": "示县委〔2025〕3号", "note": ""}
+    data = {"decision": "approve", "decision_no": "示县委〔2025〕3号", "note": "",
+            "legal_review": "passed"}
     response = post(scene, persona, scene.del_a_sub, "decide", data)
     assert response.status_code == status, response.content
     if status == 200:
@@ -273,7 +274,8 @@ def test_only_the_office_decides(scene, persona, status):
 
 def test_approval_puts_the_items_on_the_townships_lists(scene):
     response = post(scene, "office", scene.del_a_sub, "decide",
-                    {"decision": "approve", "decision_no": "示县委〔2025〕3号"})
+                    {"decision": "approve", "decision_no": "示县委〔2025〕3号",
+                     "legal_review": "passed"})
     assert response.status_code == 200, response.content
     rows = results(client_for(scene.w, "anonymous").get(
         url("townships/990101101/lists/?kind=admission")
@@ -304,8 +306,10 @@ def test_deciding_a_draft_is_a_409(scene):
 )
 def test_only_the_office_revokes(scene, persona, status):
     assert post(scene, "office", scene.del_a_sub, "decide",
-                {"decision": "approve", "decision_no": "示县委〔2025〕3号"}).status_code == 200
-    response = post(scene, persona, scene.del_a_sub, "revoke", {"note": "任务完成"})
+                {"decision": "approve", "decision_no": "示县委〔2025〕3号",
+                 "legal_review": "passed"}).status_code == 200
+    response = post(scene, persona, scene.del_a_sub, "revoke",
+                    {"note": "任务完成", "document_no": "示县委〔2025〕4号"})
     assert response.status_code == status, response.content
     if status == 200:
         assert response.json()["state"] == "revoked"
@@ -330,3 +334,85 @@ def test_a_county_office_does_not_see_another_countys_delegations(scene):
     rows = results(client.get(url("delegations/")))
     assert scene.del_c.pk not in ids(rows)
     assert client.get(url(f"delegations/{scene.del_c.pk}/")).status_code == 404
+
+
+# --- the county's rules ---------------------------------------------------------------------
+
+
+def test_the_representation_carries_the_workflows_warnings(scene):
+    data = client_for(scene.w, "office").get(url(f"delegations/{scene.del_a_sub.pk}/")).json()
+    assert [(w["code"], w["item"], w["townships"], w["lists"]) for w in data["warnings"]] == [
+        ("already_listed", "A001", ["990101101"], ["power"])
+    ]
+    assert "东城镇" in data["warnings"][0]["message"]
+    rows = results(client_for(scene.w, "office").get(url("delegations/")))
+    listed = {row["id"]: row["warnings"] for row in rows}
+    assert listed[scene.del_a_sub.pk] == data["warnings"]
+
+
+def test_an_approval_before_the_legality_review_is_a_409(scene):
+    response = post(scene, "office", scene.del_a_sub, "decide",
+                    {"decision": "approve", "decision_no": "示县委〔2025〕3号"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "legal_review_pending"
+    response = post(scene, "office", scene.del_a_sub, "review", {"result": "passed"})
+    assert (response.status_code, response.json()["legal_review"]) == (200, "passed")
+    response = post(scene, "office", scene.del_a_sub, "decide",
+                    {"decision": "approve", "decision_no": "示县委〔2025〕3号"})
+    assert response.status_code == 200, response.content
+
+
+def test_an_objection_is_answered_before_the_approval(scene):
+    assert post(scene, "township_a", scene.del_a_sub, "opinion",
+                {"opinion": "object", "text": "无执法人员"}).status_code == 200
+    approve = {"decision": "approve", "decision_no": "示县委〔2025〕3号", "legal_review": "passed"}
+    response = post(scene, "office", scene.del_a_sub, "decide", approve)
+    assert (response.status_code, response.json()["code"]) == (409, "objection_unanswered")
+    assert post(scene, "dept_a", scene.del_a_sub, "respond",
+                {"township": "990101101", "response": "x"}).status_code == 403
+    response = post(scene, "office", scene.del_a_sub, "respond",
+                    {"township": "990101101", "response": "县里将调剂2名编制"})
+    assert response.status_code == 200, response.content
+    assert response.json()["opinions"][0]["response"] == "县里将调剂2名编制"
+    assert post(scene, "office", scene.del_a_sub, "decide", approve).status_code == 200
+
+
+def test_a_revocation_needs_its_reason_and_document_number(scene):
+    post(scene, "office", scene.del_a_sub, "decide",
+         {"decision": "approve", "decision_no": "示县委〔2025〕3号", "legal_review": "passed"})
+    response = post(scene, "office", scene.del_a_sub, "revoke", {})
+    assert response.status_code == 400
+    assert {"reason", "document_no"} <= set(response.json()["errors"])
+
+
+def test_a_revocation_may_end_some_townships_only(scene):
+    delegation = scene.del_a_sub
+    delegation.townships.add(scene.w.township_b)
+    post(scene, "office", delegation, "decide",
+         {"decision": "approve", "decision_no": "示县委〔2025〕3号", "legal_review": "passed"})
+    response = post(scene, "office", delegation, "revoke", {
+        "reason": "西河乡撤并", "document_no": "示编〔2025〕3号", "townships": ["990101102"],
+    })
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["state"], data["revoked_on"]) == ("approved", None)
+    assert [(r["partial"], [t["code"] for t in r["townships"]]) for r in data["revocations"]] == [
+        (True, ["990101102"])
+    ]
+    response = post(scene, "office", delegation, "revoke", {
+        "reason": "x", "document_no": "y", "townships": ["990102101"],
+    })
+    assert response.status_code == 400
+    assert "townships" in response.json()["errors"]
+
+
+def test_a_request_text_over_its_limit_is_a_400_and_nothing_is_stored(scene):
+    from config.limits import TEXT
+
+    before = Delegation.objects.count()
+    response = client_for(scene.w, "dept_a").post(
+        url("delegations/"), body(reason="理" * (TEXT + 1)), format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["reason"]
+    assert Delegation.objects.count() == before

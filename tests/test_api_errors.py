@@ -1,9 +1,13 @@
 """REST API: pagination limits and error handling — bad input is a JSON 4xx, never a 500."""
 
+import json
+
 import pytest
 from django.test import override_settings
 
 from config.api import MAX_PAGE_SIZE
+from config.limits import JSON_MAX_DEPTH
+from delegations.models import Assignment, Delegation
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     client_for,
     scene,
@@ -45,6 +49,9 @@ BAD_VALUES = [
     "\u202e东城镇",
     "a,b,,c",
     "[]",
+    "%",
+    "a%s",
+    "%(x)s%d",
 ]
 
 
@@ -62,6 +69,57 @@ def test_a_malformed_page_parameter_is_a_400_naming_it(scene, parameter, value):
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [parameter]
     assert parameter in response.json()["detail"]
+
+
+def test_an_address_under_the_api_that_matches_nothing_is_a_json_404(scene):
+    for path in ("/api/v1/nothing/", "/api/v1/townships/a/b/lists/", "/api/"):
+        response = client_for(scene.w, "office").get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["detail"] == "该地址没有对应的 API 接口。"
+
+
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+ASSIGNMENT = {
+    "department": "YJJ", "townships": ["990101101"], "title": "深层嵌套", "channel": "notice",
+    "responsibility": "main", "assigned_on": "2025-03-01",
+}
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize("depth", [JSON_MAX_DEPTH + 1, 1000, 100_000])
+def test_json_nested_too_deep_is_a_400_in_chinese_and_nothing_is_written(scene, depth):
+    before = (Delegation.objects.count(), Assignment.objects.count())
+    client = client_for(scene.w, "dept_a")
+    for path, field in (("assignments/", "description"), ("delegations/", "reason")):
+        body = json.dumps({**ASSIGNMENT, field: "x"})[:-1] + f', "extra": {nested(depth)}}}'
+        response = client.generic("POST", url(path), body, content_type="application/json")
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["detail"] == f"JSON 请求内容嵌套超过 {JSON_MAX_DEPTH} 层。"
+    assert (Delegation.objects.count(), Assignment.objects.count()) == before
+
+
+def test_json_nested_within_the_limit_is_parsed(scene):
+    body = json.dumps({**ASSIGNMENT, "extra": json.loads(nested(JSON_MAX_DEPTH - 1))})
+    response = client_for(scene.w, "dept_a").generic(
+        "POST", url("assignments/"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["extra"]  # refused as an unknown field, not as JSON
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10_000)
+def test_a_json_body_over_the_size_limit_is_a_413_and_nothing_is_written(scene):
+    body = json.dumps({**ASSIGNMENT, "description": "长" * 10_000})
+    response = client_for(scene.w, "dept_a").generic(
+        "POST", url("assignments/"), body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert "KB" in response.json()["detail"]
+    assert not Assignment.objects.filter(title="深层嵌套").exists()
 
 
 def test_a_zero_limit_is_a_400(scene):

@@ -170,13 +170,15 @@ def test_approving_a_delegation_that_covers_an_assignment_clears_its_flag(scene)
     assert response.status_code == 201, response.content
     delegation = response.json()["id"]
     response = office.post(url(f"delegations/{delegation}/decide/"),
-                           {"decision": "approve", "decision_no": "示县委〔2025〕9号"}, format="json")
+                           {"decision": "approve", "decision_no": "示县委〔2025〕9号",
+                            "legal_review": "passed"}, format="json")
     assert response.status_code == 200, response.content
     assert scene.asg_a.pk not in [r["assignment"] for r in flags(office, query)]
     # Revoked today: the earlier assignment stays covered, a later one is flagged again.
     today = datetime.date.today()
     response = office.post(url(f"delegations/{delegation}/revoke/"),
-                           {"revoked_on": today.isoformat()}, format="json")
+                           {"revoked_on": today.isoformat(), "note": "任务调整",
+                            "document_no": "示县委〔2025〕10号"}, format="json")
     assert response.status_code == 200, response.content
     response = dept_a.post(url("assignments/"), {
         "department": "YJJ", "townships": ["990101101"], "title": "森林防火巡查（续）",

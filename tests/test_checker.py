@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from delegations.flags import FlagQuery
 from delegations.models import Assignment
 from duties import checker
 from duties.models import ListKind
@@ -208,19 +209,11 @@ def test_a_report_records_an_assignment_reported_by_the_township(client, world, 
     assert assignment.created_by == world.township_a_user
 
 
-def _flags_module():
-    flags = pytest.importorskip("delegations.flags")
-    if not hasattr(flags, "FlagQuery") or "RECLAIMED_ITEM_ASSIGNED" not in getattr(flags, "RULES", {}):
-        pytest.skip("the flag engine is not complete yet")
-    return flags
-
-
 def test_a_report_of_a_reclaimed_item_raises_the_reclaimed_flag(client, world, lists):
-    flags = _flags_module()
     client.force_login(world.township_a_user)
     response = _report(client, world)
     assignment = Assignment.objects.get()
-    found = [f for f in flags.FlagQuery(township=world.township_a) if f.assignment == assignment.pk]
+    found = [f for f in FlagQuery(township=world.township_a) if f.assignment == assignment.pk]
     assert "RECLAIMED_ITEM_ASSIGNED" in {f.rule for f in found}
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -228,25 +221,23 @@ def test_a_report_of_a_reclaimed_item_raises_the_reclaimed_flag(client, world, l
 
 
 def test_a_report_of_an_unlisted_task_raises_the_unlisted_flag(client, world, lists):
-    flags = _flags_module()
     client.force_login(world.township_a_user)
     result = checker.check(world.township_a, "创建国家卫生城市迎检材料报送")
     assert result.verdict == NONE
     _report(client, world, title=result.text, duty_item="", department="WJJ", channel="assessment")
     assignment = Assignment.objects.get()
     rules = {
-        f.rule for f in flags.FlagQuery(township=world.township_a) if f.assignment == assignment.pk
+        f.rule for f in FlagQuery(township=world.township_a) if f.assignment == assignment.pk
     }
     assert "UNLISTED_ASSIGNMENT" in rules
 
 
 def test_a_report_of_main_duty_on_a_territorial_item_raises_main_duty_shifted(client, world, lists):
-    flags = _flags_module()
     client.force_login(world.township_a_user)
     _report(client, world, title="燃气安全隐患排查整治", duty_item="T001", department="ZJJ")
     assignment = Assignment.objects.get()
     rules = {
-        f.rule for f in flags.FlagQuery(township=world.township_a) if f.assignment == assignment.pk
+        f.rule for f in FlagQuery(township=world.township_a) if f.assignment == assignment.pk
     }
     assert "MAIN_DUTY_SHIFTED" in rules
 

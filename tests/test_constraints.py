@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
+from delegations.models import Assignment, CalendarDay, Delegation, Revocation, TownshipOpinion
 from duties.models import DutyItem, ListEntry
 from tests.factories import (
     DelegationFactory,
@@ -96,8 +96,15 @@ def duplicate_entry_on_delegation(w):
 
 
 def duplicate_opinion(w):
-    opinion = TownshipOpinionFactory(delegation=with_items(w), township=w.township_a)
+    submitted = DelegationFactory(department=w.dept_a, townships=[w.township_a], state="submitted")
+    opinion = TownshipOpinionFactory(delegation=submitted, township=w.township_a)
     return TownshipOpinion(delegation=opinion.delegation, township=w.township_a, opinion="agree")
+
+
+def revocation(w, **fields):
+    values = {"delegation": approved(w), "revoked_on": DAY, "reason": "任务调整",
+              "document_no": "示县委〔2025〕4号"} | fields
+    return Revocation(**values)
 
 
 CASES = {
@@ -190,6 +197,8 @@ CASES = {
         Delegation,
         lambda w: (lambda d: changed(d, derived_from=d))(with_items(w)),
     ),
+    "revocation_has_reason": (Revocation, lambda w: revocation(w, reason="")),
+    "revocation_has_document_no": (Revocation, lambda w: revocation(w, document_no="")),
     "opinion_once_per_township": (TownshipOpinion, duplicate_opinion),
     "opinion_valid": (
         TownshipOpinion,
@@ -293,3 +302,32 @@ def test_a_delegation_with_items_and_townships_may_leave_the_draft_state(world):
     draft.state = "submitted"
     draft.save()
     assert Delegation.objects.get().state == "submitted"
+
+
+# --- free text is bounded (config.limits) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model, field",
+    [
+        (DutyItem, "legal_basis"),
+        (DutyItem, "accountability_cases"),
+        (ListEntry, "township_duty"),
+        (ListEntry, "notes"),
+        (ListEntry, "working_method"),
+    ],
+)
+def test_free_text_above_its_limit_is_refused_by_model_validation(world, model, field):
+    from django.utils import translation
+
+    obj = DutyItemFactory(county=world.county) if model is DutyItem else ListEntryFactory(
+        item__county=world.county
+    )
+    limit = model._meta.get_field(field).max_length
+    setattr(obj, field, "字" * limit)
+    obj.full_clean()
+    setattr(obj, field, "字" * (limit + 1))
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        obj.full_clean()
+    assert str(limit) in refused.value.message_dict[field][0]
+    assert "字符" in refused.value.message_dict[field][0]

@@ -1,14 +1,15 @@
 """The office dashboard: flags by rule, department and township as SVG bar charts linking to
 the filtered flag list; the departments pushing most unapproved work first."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from delegations import dashboard
+from delegations import dashboard, flags
 from tests.factories import AssignmentFactory, CountyFactory, DepartmentFactory, make_user
 from townships.models import Profile
 
-flags = pytest.importorskip("delegations.flags")
 
 
 @pytest.fixture
@@ -38,13 +39,14 @@ def test_the_charts_are_svg_drawn_by_the_server_with_one_link_per_bar(client, wo
     client.force_login(world.office)
     response = client.get(reverse("pages:dashboard"), {"county": world.county.code})
     html = response.content.decode()
-    assert html.count("<svg") == 4
+    charts = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(charts) == 4
     chart = response.context["department_chart"]
     assert [bar.value for bar in chart.bars] == [3, 1]
     assert chart.bars[0].width > chart.bars[1].width > 0
     for bar in chart.bars:
         assert f'<a href="{bar.href.replace("&", "&amp;")}">' in html
-    assert "<script" not in html
+    assert not any("<script" in chart for chart in charts)
 
 
 def test_a_department_bar_links_to_that_departments_flags(client, world, pushed):
@@ -54,7 +56,7 @@ def test_a_department_bar_links_to_that_departments_flags(client, world, pushed)
     ]
     response = client.get(chart.bars[0].href)
     assert response.status_code == 200
-    assert response.context["total"] == 3
+    assert response.context["page"].paginator.count == 3
     assert {f.department.code for f in response.context["flags"]} == {"NYJ"}
 
 
@@ -65,7 +67,7 @@ def test_a_rule_bar_links_to_that_rules_flags(client, world, pushed):
     url = reverse("pages:flag_list") + "?" + "&".join(f"{k}={v}" for k, v in unlisted.filters.items())
     response = client.get(url)
     assert {f.rule for f in response.context["flags"]} == {"UNLISTED_ASSIGNMENT"}
-    assert response.context["total"] == 4
+    assert response.context["page"].paginator.count == 4
 
 
 def test_a_township_bar_links_to_that_townships_flags(client, world, pushed):
@@ -105,7 +107,7 @@ def test_a_county_office_sees_its_own_county_only(client, world, pushed):
     assert response.context["county"] == other
     assert response.context["data"].total == 0
     response = client.get(reverse("pages:flag_list"), {"county": world.county.code})
-    assert response.context["total"] == 0
+    assert response.context["page"].paginator.count == 0
 
 
 def test_an_unknown_rule_in_the_flag_list_is_a_clear_message(client, world):

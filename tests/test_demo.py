@@ -14,9 +14,10 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from delegations import workflow
 from delegations.models import Assignment, Delegation
 from duties.models import Category, DutyItem, ListEntry, ListKind
-from townships import demo
+from demo import county as demo
 from townships.models import County, Department, DepartmentAlias, Profile, Township
 
 pytestmark = pytest.mark.django_db
@@ -144,12 +145,39 @@ def test_demo_aliases_name_one_department_each(loaded):
 
 def test_demo_delegations_walk_their_workflow_in_the_history(loaded):
     revoked = demo.find_delegation("D10")
-    states = [h.state for h in revoked.history.order_by("history_date", "history_id")]
+    rows = list(revoked.history.order_by("history_date", "history_id"))
+    states = [h.state for h in rows]
     assert states[0] == "draft" and states[-3:] == ["submitted", "approved", "revoked"]
-    assert revoked.history.earliest("history_date").history_date.date() == datetime.date(2023, 5, 15)
-    re_entrusted = demo.find_delegation("D09")
+    assert rows[0].history_date.date() == datetime.date(2023, 5, 15)
+    assert rows[0].history_user.username == "dept-slj"
+    assert rows[-1].history_user.username == demo.OFFICE_USERNAME
+    assert revoked.revocations.get().document_no == "云政办函〔2024〕81号"
+    assert timezone.localdate(revoked.decided_at) == datetime.date(2023, 6, 1)
+    re_entrusted = demo.find_delegation("D19")
+    assert re_entrusted.state == Delegation.State.DRAFT
     assert re_entrusted.derived_from == demo.find_delegation("D08")
     assert re_entrusted.derived_from.mode == Delegation.Mode.ENTRUST
+    assert "derived_from" in workflow.validate_request(re_entrusted)
+
+
+def test_demo_objections_were_answered_before_the_approval(loaded):
+    approved = demo.find_delegation("D12")
+    objections = approved.opinions.filter(opinion="object")
+    assert objections.count() == 2
+    for opinion in objections:
+        assert opinion.response and opinion.responded_by.username == demo.OFFICE_USERNAME
+        assert opinion.given_at < opinion.responded_at < approved.decided_at
+
+
+def test_demo_catalog_reclassification_comes_after_the_approvals_it_affects(loaded):
+    coercion = DutyItem.objects.get(county__code=demo.DEMO_COUNTY_CODE, code="QZ001")
+    entrusted = demo.find_delegation("D07")
+    assert coercion.category == Category.COERCION and entrusted.mode == Delegation.Mode.ENTRUST
+    then = coercion.history.as_of(entrusted.decided_at)
+    assert then.category == Category.INSPECTION
+    reclassified = coercion.history.latest("history_date")
+    assert reclassified.history_date.date() == datetime.date(2025, 6, 16)
+    assert "行政强制" in reclassified.history_change_reason
 
 
 def test_demo_history_is_dated_when_each_entry_took_effect(loaded):
@@ -193,11 +221,18 @@ def test_expected_flags_manifest_names_only_existing_demo_objects(loaded):
             ).exists(), case
 
 
+# Rules no delegation made through the workflow can break: it refuses a delegation derived
+# from an entrustment at submission, approval and paper decision alike (the demo shows one
+# stopped as a draft, D19).
+NO_PRODUCTION_CASE = {"REDELEGATION"}
+
+
 def test_expected_flags_manifest_covers_every_rule_with_a_firing_case_and_a_near_miss():
     cases = demo.expected_flags()
     assert {c["rule"] for c in cases} == FLAG_RULES
     for rule in FLAG_RULES:
-        assert any(c["rule"] == rule and c["fires"] for c in cases), rule
+        fires = any(c["rule"] == rule and c["fires"] for c in cases)
+        assert fires == (rule not in NO_PRODUCTION_CASE), rule
         assert any(c["rule"] == rule and not c["fires"] for c in cases), rule
         assert all(c["why"] for c in cases)
 
@@ -241,3 +276,50 @@ def test_manifest_mismatches_reports_missing_firing_cases_and_flagged_near_misse
     assert demo.manifest_mismatches([_flag_for(c) for c in firing]) == []
     assert demo.manifest_mismatches([]) == firing
     assert demo.manifest_mismatches([_flag_for(c) for c in cases]) == near_misses
+
+
+def changed_fixtures(directory, change):
+    """A copy of the demo fixtures in ``directory`` with ``change(rows by ref)`` applied to
+    the delegations."""
+    directory.mkdir()
+    for name in demo.FILES.values():
+        (directory / name).write_text((demo.FIXTURES_DIR / name).read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    path = directory / demo.FILES["delegations"]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change({row["ref"]: row for row in data["delegations"]})
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return directory
+
+
+def test_a_decided_demo_delegation_is_not_rewritten(loaded, tmp_path):
+    fixtures = changed_fixtures(
+        tmp_path / "changed", lambda rows: rows["D04"].update(decision_no="云政办函〔2024〕99号")
+    )
+    before = row_counts()
+    with pytest.raises(demo.DemoDataError, match="D04.*decision_no"):
+        demo.load_demo(fixtures_dir=fixtures)
+    assert row_counts() == before
+    assert demo.find_delegation("D04").decision_no == "云政办函〔2024〕19号"
+
+
+def test_a_demo_request_under_review_is_walked_on_when_the_data_decides_it(loaded, tmp_path):
+    def decide(rows, answered):
+        row = rows["D17"]
+        row.update(state="approved", legal_review="passed", decided_on="2024-04-20",
+                   decision_no="云委办〔2024〕20号")
+        if answered:
+            row["opinions"][0].update(response="县交通运输局每年增拨养护经费，派养护站技术人员驻乡指导。",
+                                      response_on="2024-04-15")
+
+    # The workflow refuses to approve while 高山乡's objection has no written answer.
+    with pytest.raises(demo.DemoDataError, match="D17"):
+        demo.load_demo(fixtures_dir=changed_fixtures(tmp_path / "a", lambda r: decide(r, False)))
+    assert demo.find_delegation("D17").state == Delegation.State.SUBMITTED
+    result = demo.load_demo(fixtures_dir=changed_fixtures(tmp_path / "b", lambda r: decide(r, True)))
+    approved = demo.find_delegation("D17")
+    assert approved.state == Delegation.State.APPROVED and result.updated["delegation"] == 1
+    assert timezone.localdate(approved.decided_at) == datetime.date(2024, 4, 20)
+    assert approved.opinions.get(township__code="999001203").responded_by.username == "bianban"
+    again = demo.load_demo(fixtures_dir=tmp_path / "b")
+    assert not again.changed, (again.created, again.updated)

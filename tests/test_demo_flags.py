@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from delegations.flags import FlagQuery
-from townships import demo
+from demo import county as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from tests.factories_excel import read_xlsx, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["序号", "事项编码", "职权名称", "主管部门", "适用乡镇", "联系电话"]
+HEADER = ["序号", "事项编码", "职权类别", "职权名称", "主管部门", "适用乡镇", "联系电话"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,8 +38,8 @@ def test_the_office_sees_a_preview_then_confirms_the_import(office_client, world
 
     response = preview(office_client, world, [
         ["示范县乡镇（街道）权责清单"], HEADER,
-        [1, "QZ-1", "事项一", "应急局", "东城镇", "123"],
-        [2, "QZ-2", "事项二", "NYJ", "", ""],
+        [1, "QZ-1", "行政检查类", "事项一", "应急局", "东城镇", "123"],
+        [2, "QZ-2", "行政处罚", "事项二", "NYJ", "", ""],
     ])
     assert response.status_code == 200
     report = response.context["result"].report
@@ -60,7 +60,7 @@ def test_the_office_sees_a_preview_then_confirms_the_import(office_client, world
 
 def test_a_bad_file_lists_every_error_and_offers_no_confirmation(office_client, world):
     response = preview(office_client, world, [
-        HEADER, [1, "QZ-1", "事项一", "应急办", "", ""], [2, "QZ-2", "事项二", "应急局", "北山镇", ""],
+        HEADER, [1, "QZ-1", "行政检查", "事项一", "应急办", "", ""], [2, "QZ-2", "行政检查", "事项二", "应急局", "北山镇", ""],
     ])
     assert response.status_code == 200
     assert "confirm_form" not in response.context
@@ -141,3 +141,30 @@ def test_with_the_library_permission_codes_set_import_also_needs_the_model_permi
     client.force_login(office)
     assert client.get(reverse("admin:duties_powerentry_import")).status_code == 403
     assert client.get(reverse("admin:duties_powerentry_export")).status_code == 200
+
+
+def test_the_preview_shows_unplaced_columns_and_what_each_department_name_became(office_client, world):
+    response = preview(office_client, world, [
+        ["附件1"], ["示范县乡镇（街道）权责清单"],
+        ["序号", "赋权事项", "职权类别", "实施依据", "设定依据", "主管部门"],
+        [1, "事项一", "行政检查类", "《实施法》", "《设定法》", "县应急局"],
+    ])
+    report = response.context["result"].report
+    assert report.messages == [] and report.unknown_columns == ["设定依据"]
+    content = response.content.decode()
+    for warning in report.warnings:
+        assert warning in content
+    assert "设定依据" in report.warnings[0] and "实施依据" in report.warnings[0]
+    assert "县应急局" in content and "示范县应急管理局（YJJ）" in content
+    assert "register_aliases" in response.context["confirm_form"].fields
+
+
+def test_confirming_with_the_box_ticked_registers_the_spellings_as_aliases(office_client, world):
+    response = preview(office_client, world, [HEADER, [1, "QZ-1", "行政检查", "事项一", "县应急局", "", ""]])
+    confirm = response.context["confirm_form"]
+    data = {name: confirm.initial.get(name, "") for name in confirm.fields}
+    data["register_aliases"] = "on"
+    done = office_client.post(reverse("admin:duties_powerentry_process_import"), data)
+    assert done.status_code == 302
+    assert list(world.dept_a.aliases.values_list("name", flat=True)) == ["县应急局"]
+    assert DutyItem.objects.get().department == world.dept_a

@@ -13,7 +13,7 @@ from tests.factories_excel import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["事项编码", "事项名称", "主管部门"]
+HEADER = ["事项编码", "权力类型", "事项名称", "主管部门"]
 
 
 def only_message(report):
@@ -27,7 +27,7 @@ def test_an_empty_file_is_refused(world):
 
 
 def test_a_workbook_without_data_rows_is_refused(world):
-    report = import_file("power", xlsx_bytes([HEADER, [None, None, None]]), "x.xlsx", county=world.county)
+    report = import_file("power", xlsx_bytes([HEADER, [None, None, None, None]]), "x.xlsx", county=world.county)
     assert only_message(report) == _("The file has no data rows below the header.")
 
 
@@ -63,10 +63,10 @@ def test_a_file_over_20_mb_is_refused_before_parsing(world, monkeypatch):
 
 def test_a_sheet_over_the_row_limit_is_refused_before_anything_is_built(world, settings, monkeypatch):
     settings.QINGDAN = {**settings.QINGDAN, "EXCEL_MAX_ROWS": 5}
-    from duties.excel import importers
+    from duties.excel import lists
 
-    monkeypatch.setattr(importers.ListImporter, "prepare", lambda *a: pytest.fail("rows were built"))
-    rows = [HEADER] + [[f"Q{i}", f"事项{i}", "应急局"] for i in range(6)]
+    monkeypatch.setattr(lists.ListImporter, "prepare", lambda *a: pytest.fail("rows were built"))
+    rows = [HEADER] + [[f"Q{i}", "行政检查", f"事项{i}", "应急局"] for i in range(6)]
     message = only_message(import_file("power", xlsx_bytes(rows), "x.xlsx", county=world.county))
     assert message == _("The sheet has more than %(limit)s data rows; split it into smaller files.") % {
         "limit": 5}
@@ -77,7 +77,7 @@ def test_a_sheet_over_the_row_limit_is_refused_before_anything_is_built(world, s
 
 def test_a_sheet_at_the_row_limit_is_accepted(world, settings):
     settings.QINGDAN = {**settings.QINGDAN, "EXCEL_MAX_ROWS": 5}
-    rows = [["标题"], HEADER] + [[f"Q{i}", f"事项{i}", "应急局"] for i in range(5)]
+    rows = [["标题"], HEADER] + [[f"Q{i}", "行政检查", f"事项{i}", "应急局"] for i in range(5)]
     assert import_file("power", xlsx_bytes(rows), "x.xlsx", county=world.county).created == 5
 
 
@@ -92,12 +92,12 @@ def test_a_csv_in_neither_utf8_nor_gb18030_is_refused(world):
 
 
 def test_a_list_import_needs_a_county(world):
-    report = import_file("power", xlsx_bytes([HEADER, ["Q", "事项", "应急局"]]), "x.xlsx")
+    report = import_file("power", xlsx_bytes([HEADER, ["Q", "行政检查", "事项", "应急局"]]), "x.xlsx")
     assert report.messages == [_("Choose the county to import the list into.")]
 
 
 def test_the_sheet_with_the_best_header_is_read_from_a_workbook(world):
     data = xlsx_bytes([["说明"], ["本表为示例"]], title="封面",
-                      extra_sheets={"权责清单": [HEADER, ["Q-1", "事项一", "应急局"]]})
+                      extra_sheets={"权责清单": [HEADER, ["Q-1", "行政检查", "事项一", "应急局"]]})
     report = import_file("power", data, "x.xlsx", county=world.county)
     assert (report.messages, report.created) == ([], 1)

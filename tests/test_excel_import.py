@@ -8,7 +8,8 @@ import pytest
 from django.utils.translation import gettext as _
 
 from duties.excel import import_file
-from duties.excel.importers import generated_code, history_reason
+from duties.excel.base import history_reason
+from duties.excel.lists import generated_code
 from duties.models import DutyItem, ListEntry
 from tests.factories import DepartmentAliasFactory, DutyItemFactory, ListEntryFactory
 from tests.factories_excel import csv_bytes, xlsx_bytes
@@ -122,7 +123,8 @@ def test_alias_headers_and_messy_header_text_are_recognised(world):
     assert (entry.item.name, entry.lead_department, entry.department_duty, entry.township_duty,
             entry.cooperating_departments) == ("秸秆禁烧", world.dept_b, "负责监督指导", "巡查劝阻", "生态环境局")
     assert list(entry.townships.all()) == [world.township_a]
-    assert report.unknown_columns == ["法律依据（条款）"]  # as written in the file
+    assert entry.item.legal_basis == "《大气污染防治法》"  # 法律依据 with a bracketed note
+    assert report.unknown_columns == []
 
 
 def test_full_width_and_half_width_brackets_and_units_are_the_same_header(world):
@@ -249,10 +251,10 @@ def test_category_variants_map_to_the_canonical_set(world, written, category):
 
 def test_an_unknown_category_is_a_row_error(world):
     before = snapshot()
-    report = run("power", power_file(power_row(1, "A", "甲", category="行政指导")), world)
+    report = run("power", power_file(power_row(1, "A", "甲", category="安全生产")), world)
     assert len(report.errors) == 1
     assert report.messages[0].startswith("第4行 权力类型: ")
-    assert "“行政指导”" in report.messages[0]
+    assert "“安全生产”" in report.messages[0]
     assert snapshot() == before
 
 

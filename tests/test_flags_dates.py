@@ -6,9 +6,15 @@ import datetime
 import pytest
 
 from delegations.flags import FlagQuery
-from delegations.models import Delegation
-from duties.models import ListKind
-from tests.factories import AssignmentFactory, DelegationFactory, DutyItemFactory, ListEntryFactory
+from duties.models import ListEntry, ListKind
+from tests.factories import (
+    AssignmentFactory,
+    DelegationFactory,
+    DutyItemFactory,
+    ListEntryFactory,
+    approve,
+    revoke,
+)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -24,55 +30,56 @@ def unlisted(world):
 
 @pytest.fixture
 def offloaded(world):
-    """An item on no list, assigned to township A on 2025-03-01 and on 2025-09-01."""
+    """An item on no list, assigned to township A on 2025-03-01 and on 2025-09-01, and
+    ``request(**fields)``: the department's request of it, submitted on 2024-12-02 (effective
+    from 2025-01-01 unless ``fields`` say otherwise)."""
     item = DutyItemFactory(county=world.county, department=world.dept_a)
     early = AssignmentFactory(department=world.dept_a, townships=[world.township_a], duty_item=item,
                               assigned_on=D(2025, 3, 1))
     late = AssignmentFactory(department=world.dept_a, townships=[world.township_a], duty_item=item,
                              assigned_on=D(2025, 9, 1))
-    request = DelegationFactory(department=world.dept_a, duty_items=[item], townships=[world.township_a],
-                                state="submitted", effective_from=D(2025, 1, 1))
+
+    def request(**fields):
+        fields = {"townships": [world.township_a], "effective_from": D(2025, 1, 1), **fields}
+        return DelegationFactory(department=world.dept_a, duty_items=[item], state="submitted",
+                                 submitted_on=D(2024, 12, 2), **fields)
+
     return item, early, late, request
 
 
-def approve(delegation):
-    Delegation.objects.filter(pk=delegation.pk).update(
-        state="approved", decision_no="示县委〔2025〕3号", decided_at=delegation.submitted_at
-    )
+def approved(request, **fields):
+    return approve(request(**fields), "示县委〔2025〕3号", on=D(2024, 12, 20))
 
 
 def test_approving_a_delegation_that_covers_the_assignments_clears_their_flags(world, offloaded):
     _item, early, late, request = offloaded
+    submitted = request()
     assert unlisted(world) == [early.pk, late.pk]
-    approve(request)
+    approve(submitted, "示县委〔2025〕3号", on=D(2024, 12, 20))
     assert unlisted(world) == []
 
 
 def test_revoking_keeps_earlier_assignments_covered_and_flags_later_ones(world, offloaded):
     _item, _early, late, request = offloaded
-    approve(request)
-    Delegation.objects.filter(pk=request.pk).update(state="revoked", revoked_on=D(2025, 6, 1))
+    revoke(approved(request), D(2025, 6, 1))
     assert unlisted(world) == [late.pk]
 
 
 def test_expiry_keeps_earlier_assignments_covered_and_flags_later_ones(world, offloaded):
     _item, _early, late, request = offloaded
-    approve(request)
-    Delegation.objects.filter(pk=request.pk).update(effective_to=D(2025, 8, 31))
+    approved(request, effective_to=D(2025, 8, 31))
     assert unlisted(world) == [late.pk]
 
 
 def test_a_delegation_starting_after_the_assignment_does_not_cover_it(world, offloaded):
     _item, early, _late, request = offloaded
-    approve(request)
-    Delegation.objects.filter(pk=request.pk).update(effective_from=D(2025, 4, 1))
+    approved(request, effective_from=D(2025, 4, 1))
     assert unlisted(world) == [early.pk]
 
 
 def test_a_delegation_for_another_township_does_not_cover(world, offloaded):
     _item, early, late, request = offloaded
-    approve(request)
-    request.townships.set([world.township_b])
+    approved(request, townships=[world.township_b])
     assert unlisted(world) == [early.pk, late.pk]
 
 
@@ -85,16 +92,17 @@ def test_a_list_entry_counts_only_within_its_window(world, offloaded):
 
 def test_a_list_entry_resting_on_a_revoked_delegation_stops_counting_at_revocation(world, offloaded):
     item, _early, late, request = offloaded
-    approve(request)
-    ListEntryFactory(kind=ListKind.ADMISSION, item=item, delegation=request,
-                     townships=[world.township_a], effective_from=D(2025, 1, 1))
-    Delegation.objects.filter(pk=request.pk).update(state="revoked", revoked_on=D(2025, 6, 1))
+    delegation = approved(request)
+    entry = ListEntry.objects.get(kind=ListKind.ADMISSION, item=item, delegation=delegation)
+    assert (entry.effective_from, entry.effective_to) == (D(2025, 1, 1), None)
+    revoke(delegation, D(2025, 6, 1))
+    entry.effective_to = None  # the entry left open after the revocation
+    entry.save()
     assert unlisted(world) == [late.pk]
 
 
 def test_expired_delegation_makes_later_assignments_rely_on_a_delegation_not_in_force(world, offloaded):
     _item, _early, late, request = offloaded
-    approve(request)
-    Delegation.objects.filter(pk=request.pk).update(effective_to=D(2025, 8, 31))
+    delegation = approved(request, effective_to=D(2025, 8, 31))
     [flag] = FlagQuery(county=world.county, rules="DELEGATION_NOT_IN_FORCE", today=D(2025, 12, 31))
-    assert (flag.assignment, flag.delegation, flag.evidence["reason"]) == (late.pk, request.pk, "expired")
+    assert (flag.assignment, flag.delegation, flag.evidence["reason"]) == (late.pk, delegation.pk, "expired")

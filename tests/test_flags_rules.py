@@ -3,11 +3,10 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from delegations.flags import FlagQuery
 from delegations.models import Assignment, Delegation
-from duties.models import Category, ListKind
+from duties.models import Category, ListEntry, ListKind
 from tests.factories import (
     AssignmentFactory,
     DelegationFactory,
@@ -53,6 +52,20 @@ ENTRUST_AGREEMENT = dict(
     agreement_scope="辖区内", agreement_powers="检查、罚款", agreement_term_end=D(2027, 12, 31),
     published_on=D(2024, 1, 5),
 )
+
+
+def reclassify(item, category):
+    """The catalog changes an item's category after a delegation of it was filed or
+    approved (a list revision); the rules judge by the catalog as it stands."""
+    item.category = category
+    item.save()
+
+
+def recorded_before_the_workflow(delegation, **fields):
+    """Give ``delegation`` fields no writer gives a delegation today — the workflow refuses
+    them at submission, approval and paper decision — as rows recorded before those checks
+    hold them; the rules still judge such rows."""
+    Delegation.objects.filter(pk=delegation.pk).update(**fields)
 
 
 # --- UNLISTED_ASSIGNMENT -------------------------------------------------------------------
@@ -153,8 +166,9 @@ def test_liability_shift_near_miss_assessment_of_an_own_power(world):
 
 # --- ENTRUSTMENT_WITHOUT_AGREEMENT -----------------------------------------------------------
 def test_entrustment_without_agreement_fires_and_names_what_is_missing(world):
-    fields = {**ENTRUST_AGREEMENT, "agreement_powers": "", "published_on": None}
+    fields = {**ENTRUST_AGREEMENT, "published_on": None}
     delegation = delegate(world, [item_of(world)], mode="entrust", **fields)
+    recorded_before_the_workflow(delegation, agreement_powers="")
     [flag] = flags(world, "ENTRUSTMENT_WITHOUT_AGREEMENT")
     assert flag.delegation == delegation.pk and flag.assignment is None
     assert flag.evidence["missing"] == ["powers", "publication"]
@@ -162,15 +176,17 @@ def test_entrustment_without_agreement_fires_and_names_what_is_missing(world):
 
 def test_entrustment_near_miss_written_and_published(world):
     delegate(world, [item_of(world)], mode="entrust", **ENTRUST_AGREEMENT)
-    delegate(world, [item_of(world)], mode="entrust", state="submitted")  # not approved yet
+    delegate(world, [item_of(world)], mode="entrust", state="submitted",  # not approved yet
+             **{**ENTRUST_AGREEMENT, "published_on": None})
     assert flags(world, "ENTRUSTMENT_WITHOUT_AGREEMENT") == []
 
 
 # --- NON_DELEGABLE_POWER ---------------------------------------------------------------------
 def test_non_delegable_power_fires_for_entrusted_coercion_even_when_only_submitted(world):
-    coercion = item_of(world, category=Category.COERCION)
+    coercion = item_of(world, category=Category.INSPECTION)
     delegate(world, [coercion, item_of(world)], mode="entrust", state="submitted",
-             townships=[world.township_a, world.township_b])
+             townships=[world.township_a, world.township_b], **ENTRUST_AGREEMENT)
+    reclassify(coercion, Category.COERCION)
     found = flags(world, "NON_DELEGABLE_POWER")
     assert [(f.township.code, f.duty_item.code) for f in found] == [
         (world.township_a.code, coercion.code), (world.township_b.code, coercion.code),
@@ -180,14 +196,17 @@ def test_non_delegable_power_fires_for_entrusted_coercion_even_when_only_submitt
 def test_non_delegable_power_near_miss_coercion_by_grant_or_rejected(world):
     coercion = item_of(world, category=Category.COERCION)
     delegate(world, [coercion], mode="grant", provincial_decision="省政府令第1号")
-    delegate(world, [coercion], mode="entrust", state="rejected")
+    refused = item_of(world, category=Category.INSPECTION)
+    delegate(world, [refused], mode="entrust", state="rejected", **ENTRUST_AGREEMENT)
+    reclassify(refused, Category.COERCION)
     assert flags(world, "NON_DELEGABLE_POWER") == []
 
 
 # --- GRANT_WITHOUT_PROVINCIAL_DECISION -------------------------------------------------------
 def test_grant_without_provincial_decision_fires_for_penalty_items(world):
-    penalty = item_of(world, category=Category.PENALTY)
+    penalty = item_of(world, category=Category.OTHER_POWER)
     delegate(world, [penalty, item_of(world, category=Category.INSPECTION)], mode="grant")
+    reclassify(penalty, Category.PENALTY)
     [flag] = flags(world, "GRANT_WITHOUT_PROVINCIAL_DECISION")
     assert flag.duty_item.code == penalty.code
 
@@ -202,7 +221,8 @@ def test_grant_near_miss_provincial_decision_named(world):
 def test_redelegation_fires_when_the_department_holds_the_item_by_entrustment(world):
     item = item_of(world, department=world.dept_b)
     parent = delegate(world, [item], mode="entrust", department=world.dept_b, **ENTRUST_AGREEMENT)
-    child = delegate(world, [item], mode="entrust", derived_from=parent, **ENTRUST_AGREEMENT)
+    child = delegate(world, [item], mode="entrust", **ENTRUST_AGREEMENT)
+    recorded_before_the_workflow(child, derived_from=parent)
     [flag] = flags(world, "REDELEGATION")
     assert flag.delegation == child.pk and flag.evidence["derived_from"] == parent.pk
 
@@ -225,19 +245,18 @@ def test_delegation_not_in_force_fires_for_an_assignment_relying_on_a_pending_re
 
 def test_delegation_not_in_force_fires_for_a_list_entry_left_after_revocation(world):
     item = item_of(world)
-    delegation = delegate(world, [item], state="revoked")
-    Delegation.objects.filter(pk=delegation.pk).update(revoked_on=D(2025, 1, 1))
-    entry = ListEntryFactory(kind=ListKind.ADMISSION, item=item, delegation=delegation,
-                             townships=[world.township_a])
+    delegation = delegate(world, [item], state="revoked", submitted_on=D(2024, 12, 1),
+                          revoked_on=D(2025, 1, 1))
+    entry = ListEntry.objects.get(kind=ListKind.ADMISSION, item=item, delegation=delegation)
+    entry.effective_to = None  # a clerk re-opens the entry the revocation ended
+    entry.save()
     [flag] = flags(world, "DELEGATION_NOT_IN_FORCE")
     assert flag.evidence["list_entry"] == entry.pk and flag.assignment is None
 
 
 def test_delegation_not_in_force_near_miss_delegation_in_force(world):
     item = item_of(world)
-    delegation = delegate(world, [item])
-    ListEntryFactory(kind=ListKind.ADMISSION, item=item, delegation=delegation,
-                     townships=[world.township_a])
+    delegate(world, [item])  # the approval puts the item on the admission list
     assign(world, item)
     assert flags(world, "DELEGATION_NOT_IN_FORCE") == []
 
@@ -256,28 +275,26 @@ def test_unfunded_delegation_near_miss_funding_without_staff(world):
 
 # --- OVERDUE_REVIEW -------------------------------------------------------------------------
 def test_overdue_review_fires_past_the_stored_deadline(world):
-    delegate(world, [item_of(world)], state="submitted", deadline=D(2025, 6, 20))
+    # 15 working days after 2025-05-30 is 2025-06-20.
+    delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 5, 30))
     [flag] = flags(world, "OVERDUE_REVIEW")
     assert flag.evidence["deadline"] == "2025-06-20"
 
 
 def test_overdue_review_without_deadline_counts_working_days(world, settings):
     settings.QINGDAN = {"REVIEW_DEADLINE_WORKING_DAYS": 15}
-    noon = datetime.time(12)
     # 2025-06-09 + 15 working days = 2025-06-30 (today): not yet overdue; 06-06 → 06-27: overdue.
-    on_time = delegate(world, [item_of(world)], state="submitted")
-    late = delegate(world, [item_of(world)], state="submitted")
-    Delegation.objects.filter(pk=on_time.pk).update(
-        submitted_at=timezone.make_aware(datetime.datetime.combine(D(2025, 6, 9), noon)))
-    Delegation.objects.filter(pk=late.pk).update(
-        submitted_at=timezone.make_aware(datetime.datetime.combine(D(2025, 6, 6), noon)))
+    on_time = delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 6, 9))
+    late = delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 6, 6))
+    for request in (on_time, late):
+        recorded_before_the_workflow(request, deadline=None)
     [flag] = flags(world, "OVERDUE_REVIEW")
     assert flag.delegation == late.pk and flag.evidence["deadline"] == "2025-06-27"
 
 
 def test_overdue_review_near_miss_deadline_not_passed_or_decided(world):
-    delegate(world, [item_of(world)], state="submitted", deadline=TODAY)
-    delegate(world, [item_of(world)], state="approved", deadline=D(2025, 1, 1))
+    delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 6, 9))  # due today
+    delegate(world, [item_of(world)], state="approved", submitted_on=D(2024, 12, 11))  # due 01-01
     assert flags(world, "OVERDUE_REVIEW") == []
 
 

@@ -5,11 +5,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django.core.management.base import CommandError
 
-from delegations.bench import run_baseline
+from bench.baseline import run_baseline
 from delegations.flags import RULES, FlagQuery
-from delegations.flags.synthetic import SCALES, generate
+from demo.synthetic import SCALES, generate
+from delegations.models import Delegation
 from duties.models import DutyItem, ListEntry
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +35,16 @@ def test_generate_data_is_deterministic_for_a_seed_and_day():
     first = sorted(ListEntry.objects.values_list("kind", "item__code", "effective_from"))
     names = sorted(DutyItem.objects.values_list("code", "category", "department__code"))
     ListEntry.objects.all().delete()
-    from delegations.models import Assignment, Delegation
+    from delegations.models import Assignment
 
     Assignment.objects.all().delete()
     ListEntry.objects.all().delete()
     Delegation.objects.update(derived_from=None)
     Delegation.objects.all().delete()
     DutyItem.objects.all().delete()
-    from townships.models import County, Department, Township
+    from townships.models import County, Department, Profile, Township
 
+    Profile.objects.all().delete()
     Department.objects.all().delete()
     Township.objects.all().delete()
     County.objects.all().delete()
@@ -53,7 +56,28 @@ def test_generate_data_is_deterministic_for_a_seed_and_day():
 def test_generated_data_gives_every_rule_work():
     generate("tiny", seed=1, today=TODAY)
     counts = FlagQuery(today=TODAY).counts()
-    assert all(counts[code] > 0 for code in RULES), counts
+    # The workflow refuses a delegation derived from an entrustment: no data production makes
+    # breaks REDELEGATION.
+    assert {code for code, n in counts.items() if n == 0} == {"REDELEGATION"}, counts
+
+
+def test_generated_delegations_went_through_the_workflow():
+    generate("tiny", seed=4, today=TODAY)
+    approved = Delegation.objects.filter(state__in=["approved", "revoked"])
+    assert approved.exists()
+    for delegation in approved.select_related("decided_by"):
+        assert delegation.decided_by.username == "synthetic-office"
+        assert delegation.legal_review == "passed"
+        assert delegation.decided_at <= timezone.make_aware(
+            datetime.datetime.combine(delegation.effective_from, datetime.time()))
+        reasons = list(delegation.history.order_by("history_date", "history_id")
+                       .values_list("history_change_reason", flat=True))
+        assert reasons[0] == "创建申请" and "提交申请" in reasons
+        assert ListEntry.objects.filter(delegation=delegation).exists() or delegation.state == "revoked"
+    revoked = Delegation.objects.filter(state="revoked")
+    assert revoked.exists() and all(d.revocations.exists() for d in revoked)
+    submitted = Delegation.objects.filter(state="submitted")
+    assert all(d.deadline and d.submitted_at for d in submitted)
 
 
 def test_sql_baseline_and_engine_agree_rule_by_rule():

@@ -48,7 +48,6 @@ CHANGES = [
     (TerritorialEntry, {"township_duty": "开展日常巡查，发现火情及时报告"}),
     (AdmissionEntry, {"staff_posts": "2"}),
     (ReclaimedEntry, {"working_method": "部门直接实施，乡镇提供信息"}),
-    (Delegation, {"reason": "承接能力已具备"}),
     (Assignment, {"description": "每月巡查一次"}),
 ]
 
@@ -107,9 +106,9 @@ def test_an_item_added_through_the_admin_has_a_creation_record(office_client, wo
     )
 
 
-def test_a_historic_delegation_entered_approved_keeps_user_and_reason_on_every_record(
-    office_client, world
-):
+def test_a_decision_taken_on_paper_keeps_user_and_reason_on_every_record(office_client, world):
+    """A delegation decided before qingdan is entered through the workflow's paper-decision
+    step: its records carry the office and the decision, dated by the decision itself."""
     add_url = reverse("admin:delegations_delegation_add")
     data = changeform_payload(office_client.get(add_url))
     data.update(
@@ -118,20 +117,19 @@ def test_a_historic_delegation_entered_approved_keeps_user_and_reason_on_every_r
         duty_items=[DutyItemFactory(county=world.county, department=world.dept_a).pk],
         townships=[world.township_a.pk],
         effective_from="2023-01-01",
-        state="approved",
         decision_no="示县政发〔2023〕5号",
-        decided_at_0="2022-12-20",
-        decided_at_1="10:00:00",
-        change_reason="补录历史赋权",
+        decided_on="2022-12-20",
     )
     response = office_client.post(add_url, data)
     assert response.status_code == 302, form_errors(response)
+    delegation = Delegation.objects.get()
+    assert (delegation.state, delegation.decision_no) == ("approved", "示县政发〔2023〕5号")
     records = list(Delegation.history.order_by("history_date", "history_id"))
-    assert [r.state for r in records][0] == "draft"
+    assert {r.history_user for r in records} == {world.office}
+    reasons = [r.history_change_reason for r in records]
+    assert reasons[0] == "录入书面决定"
+    assert reasons[-1] == "书面决定 示县政发〔2023〕5号（2022-12-20）"
     assert records[-1].state == "approved"
-    assert {(r.history_user, r.history_change_reason) for r in records} == {
-        (world.office, "补录历史赋权")
-    }
 
 
 def test_the_history_page_shows_the_reason(office_client, world):

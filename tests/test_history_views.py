@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from duties import history
+from duties import history, services
 from duties.models import ListKind
 from tests.factories import DutyItemFactory, ListEntryFactory
 
@@ -84,15 +84,15 @@ def codes(entries):
 
 def test_the_lists_as_of_a_day_are_the_rows_recorded_by_its_end(world, timeline):
     a = world.township_a
-    assert codes(history.entries_as_of(a, D0)) == []
-    assert codes(history.entries_as_of(a, D1)) == ["H001", "H002", "H003"]
-    assert codes(history.entries_as_of(a, D2)) == ["H001", "H002", "H005", "H006", "H007"]
-    assert codes(history.entries_as_of(a, D3)) == ["H001", "H002", "H004", "H005", "H006", "H007"]
+    assert codes(services.entries_as_of(a, D0)) == []
+    assert codes(services.entries_as_of(a, D1)) == ["H001", "H002", "H003"]
+    assert codes(services.entries_as_of(a, D2)) == ["H001", "H002", "H005", "H006", "H007"]
+    assert codes(services.entries_as_of(a, D3)) == ["H001", "H002", "H004", "H005", "H006", "H007"]
 
 
 def test_the_lists_as_of_a_day_show_the_item_and_entry_as_they_were(world, timeline):
-    old = {e.item.code: e for e in history.entries_as_of(world.township_a, D1)}
-    new = {e.item.code: e for e in history.entries_as_of(world.township_a, D2)}
+    old = {e.item.code: e for e in services.entries_as_of(world.township_a, D1)}
+    new = {e.item.code: e for e in services.entries_as_of(world.township_a, D2)}
     assert old["H001"].item.name == "甲事项"
     assert new["H001"].item.name == "甲事项（修订）"
     assert old["H002"].township_duty == "巡查报告"
@@ -100,14 +100,14 @@ def test_the_lists_as_of_a_day_show_the_item_and_entry_as_they_were(world, timel
 
 
 def test_the_entry_counts_only_inside_its_effective_window(world, timeline):
-    assert "H007" not in codes(history.entries_as_of(world.township_a, datetime.date(2025, 1, 31)))
-    assert "H007" in codes(history.entries_as_of(world.township_a, datetime.date(2025, 2, 1)))
+    assert "H007" not in codes(services.entries_as_of(world.township_a, datetime.date(2025, 1, 31)))
+    assert "H007" in codes(services.entries_as_of(world.township_a, datetime.date(2025, 2, 1)))
 
 
 def test_the_scope_of_the_day_decides_which_township_had_an_entry(world, timeline):
-    assert "H004" in codes(history.entries_as_of(world.township_b, D1))
-    assert "H004" not in codes(history.entries_as_of(world.township_a, D2))
-    assert "H003" not in codes(history.entries_as_of(world.township_b, D1))
+    assert "H004" in codes(services.entries_as_of(world.township_b, D1))
+    assert "H004" not in codes(services.entries_as_of(world.township_a, D2))
+    assert "H003" not in codes(services.entries_as_of(world.township_b, D1))
 
 
 def test_drafts_of_the_day_are_hidden_from_the_public(world, timeline):
@@ -116,9 +116,9 @@ def test_drafts_of_the_day_are_hidden_from_the_public(world, timeline):
     from duties.models import ListEntry
 
     public = access.scope_q(AnonymousUser(), ListEntry)
-    assert "H006" not in codes(history.entries_as_of(world.township_a, D2, scope=public))
+    assert "H006" not in codes(services.entries_as_of(world.township_a, D2, scope=public))
     office = access.scope_q(world.office, ListEntry)
-    assert "H006" in codes(history.entries_as_of(world.township_a, D2, scope=office))
+    assert "H006" in codes(services.entries_as_of(world.township_a, D2, scope=office))
 
 
 def test_what_changed_lists_added_removed_and_changed_items(world, timeline):

@@ -19,6 +19,7 @@ from tests.factories import (
     DelegationFactory,
     DepartmentFactory,
     DutyItemFactory,
+    ListEntryFactory,
     TownshipFactory,
     TownshipOpinionFactory,
 )
@@ -58,7 +59,6 @@ def client_for(user, **kwargs):
 
 
 def submitted(department, townships, **kwargs):
-    kwargs.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=20))
     return DelegationFactory(
         department=department, townships=townships, state=Delegation.State.SUBMITTED, **kwargs
     )
@@ -226,8 +226,9 @@ def test_review_queue_is_for_the_office_only(world):
 
 def test_review_queue_lists_submitted_requests_by_deadline_with_objections(world):
     today = timezone.localdate()
-    late = submitted(world.dept_a, [world.township_a], deadline=today + datetime.timedelta(days=9))
-    early = submitted(world.dept_b, [world.township_a], deadline=today - datetime.timedelta(days=1))
+    late = submitted(world.dept_a, [world.township_a])
+    early = submitted(world.dept_b, [world.township_a], submitted_on=today - datetime.timedelta(days=40))
+    assert early.deadline < today < late.deadline
     DelegationFactory(department=world.dept_a, townships=[world.township_a])  # a draft
     TownshipOpinionFactory(delegation=late, township=world.township_a, opinion="object", text="人手不足")
     response = client_for(world.office).get(reverse("requests:review_queue"))
@@ -283,6 +284,29 @@ def test_department_submits_a_request_with_a_deadline(world, item_a):
     assert delegation.state == Delegation.State.SUBMITTED
     assert delegation.deadline is not None
     assert list(delegation.duty_items.all()) == [item_a]
+
+
+def test_a_submitted_request_shows_the_department_its_warnings(world, item_a, item_b):
+    client = client_for(world.dept_a_user)
+    client.post(reverse("requests:create"),
+                request_payload(world, [item_a, item_b], [world.township_a]))
+    delegation = Delegation.objects.get()
+    assert delegation.state == Delegation.State.SUBMITTED  # a warning does not stop it
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert [w.code for w in page.context["warnings"]] == ["other_department"]
+    assert b'data-warning="other_department"' in page.content
+
+
+def test_a_text_over_its_limit_is_refused_on_its_field_and_nothing_is_saved(world, item_a):
+    from config.limits import TEXT
+
+    response = client_for(world.dept_a_user).post(
+        reverse("requests:create"),
+        request_payload(world, [item_a], [world.township_a], reason="理" * (TEXT + 1)),
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"]
+    assert not Delegation.objects.exists()
 
 
 def test_items_can_be_given_by_code_without_the_search_box(world, item_a):
@@ -537,7 +561,8 @@ def test_office_approves_and_the_items_enter_the_admission_list(world, item_a):
     delegation = submitted(world.dept_a, [world.township_a], duty_items=[item_a])
     response = client_for(world.office).post(
         reverse("requests:decide", args=[delegation.pk]),
-        {"decision": "approve", "decision_no": "示县编〔2026〕3号", "note": ""},
+        {"decision": "approve", "decision_no": "示县编〔2026〕3号", "note": "",
+         "legal_review_passed": "on"},
     )
     assert response.status_code == 302
     delegation.refresh_from_db()
@@ -574,7 +599,8 @@ def test_deciding_an_already_decided_request_shows_a_clear_message(world):
     delegation = submitted(world.dept_a, [world.township_a])
     client = client_for(world.office)
     client.post(
-        reverse("requests:decide", args=[delegation.pk]), {"decision": "approve", "decision_no": "文1号"}
+        reverse("requests:decide", args=[delegation.pk]),
+        {"decision": "approve", "decision_no": "文1号", "legal_review_passed": "on"},
     )
     response = client.post(
         reverse("requests:decide", args=[delegation.pk]),
@@ -603,11 +629,90 @@ def test_office_revokes_an_approved_delegation(world):
     )
     response = client_for(world.office).post(
         reverse("requests:revoke", args=[delegation.pk]),
-        {"revoked_on": timezone.localdate().isoformat(), "note": "职责调整"},
+        {"revoked_on": timezone.localdate().isoformat(), "reason": "职责调整",
+         "document_no": "示县编〔2026〕4号"},
     )
     assert response.status_code == 302
     delegation.refresh_from_db()
     assert delegation.state == Delegation.State.REVOKED
+
+
+def test_a_revocation_without_reason_and_document_number_is_refused_on_its_fields(world):
+    delegation = DelegationFactory(
+        department=world.dept_a, townships=[world.township_a], state=Delegation.State.APPROVED
+    )
+    response = client_for(world.office).post(
+        reverse("requests:revoke", args=[delegation.pk]), {"revoked_on": "2026-01-01"}
+    )
+    assert response.status_code == 400
+    assert {"reason", "document_no"} <= set(response.context["revoke_form"].errors)
+    delegation.refresh_from_db()
+    assert delegation.state == Delegation.State.APPROVED
+
+
+def test_the_office_revokes_one_township_of_a_delegation_on_its_page(world):
+    delegation = DelegationFactory(
+        department=world.dept_a, townships=[world.township_a, world.township_b],
+        state=Delegation.State.APPROVED,
+    )
+    client = client_for(world.office)
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert b'name="townships"' in page.content
+    response = client.post(reverse("requests:revoke", args=[delegation.pk]), {
+        "revoked_on": timezone.localdate().isoformat(), "reason": "西河乡撤并",
+        "document_no": "示县编〔2026〕5号", "townships": [str(world.township_b.pk)],
+    })
+    assert response.status_code == 302
+    delegation.refresh_from_db()
+    assert delegation.state == Delegation.State.APPROVED
+    entry = ListEntry.objects.get(delegation=delegation)
+    assert list(entry.townships.all()) == [world.township_a]
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert "示县编〔2026〕5号" in page.content.decode()
+
+
+def test_the_decision_page_says_what_stands_before_approval_and_takes_the_answer(world, item_a):
+    delegation = submitted(world.dept_a, [world.township_a], duty_items=[item_a])
+    TownshipOpinionFactory(delegation=delegation, township=world.township_a, opinion="object",
+                           text="人手不足")
+    client = client_for(world.office)
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert "东城镇" in " ".join(page.context["blockers"])
+    response = client.post(reverse("requests:respond", args=[delegation.pk]),
+                           {"township": world.township_a.pk, "response": "县里将增配人员"})
+    assert response.status_code == 302
+    assert TownshipOpinion.objects.get().response == "县里将增配人员"
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert page.context["blockers"] == []
+    response = client.post(reverse("requests:decide", args=[delegation.pk]), {
+        "decision": "approve", "decision_no": "示县编〔2026〕6号", "legal_review_passed": "on",
+    })
+    assert response.status_code == 302
+    delegation.refresh_from_db()
+    assert delegation.state == Delegation.State.APPROVED
+
+
+def test_a_reclaimed_item_is_warned_about_in_the_queue_and_needs_the_reason_to_approve(world, item_a):
+    ListEntryFactory(kind=ListKind.RECLAIMED, item=item_a, townships=[world.township_a],
+                     working_method="部门直接办理")
+    delegation = submitted(world.dept_a, [world.township_a], duty_items=[item_a])
+    client = client_for(world.office)
+    queue = client.get(reverse("requests:review_queue"))
+    assert [w.code for w in queue.context["rows"][0].warnings] == ["reclaimed"]
+    assert b'data-warning="reclaimed"' in queue.content
+    page = client.get(reverse("requests:detail", args=[delegation.pk]))
+    assert b'data-warning="reclaimed"' in page.content
+    assert b'name="end_reclaimed_reason"' in page.content
+    decide = {"decision": "approve", "decision_no": "示县编〔2026〕7号", "legal_review_passed": "on"}
+    response = client.post(reverse("requests:decide", args=[delegation.pk]), decide)
+    assert response.status_code == 400
+    assert response.context["decision_form"].errors["end_reclaimed_reason"]
+    response = client.post(reverse("requests:decide", args=[delegation.pk]),
+                           {**decide, "end_reclaimed_reason": "乡镇已具备承接能力"})
+    assert response.status_code == 302
+    # It covered only 东城镇 from the day the delegation starts: it is removed (history kept).
+    assert not ListEntry.objects.filter(kind=ListKind.RECLAIMED).exists()
+    assert ListEntry.history.filter(kind=ListKind.RECLAIMED, history_type="-").exists()
 
 
 # --------------------------------------------------------------------------- CSRF
@@ -625,6 +730,7 @@ def test_office_revokes_an_approved_delegation(world):
         ("office", "requests:legal_review", True),
         ("office", "requests:decide", True),
         ("office", "requests:revoke", True),
+        ("office", "requests:respond", True),
         ("dept_a_user", "requests:assignment_create", False),
         ("dept_a_user", "logout", False),
         ("dept_a_user", "password_change", False),

@@ -59,7 +59,15 @@ def submitted(w, **overrides):
 
 
 def approved(w, **overrides):
-    return workflow.decide_request(w.office, submitted(w, **overrides), "approve", "示县委〔2025〕7号")
+    return workflow.decide_request(
+        w.office, submitted(w, **overrides), "approve", "示县委〔2025〕7号", legal_review="passed"
+    )
+
+
+def revoke(w, d, **kwargs):
+    kwargs.setdefault("reason", "机构调整")
+    kwargs.setdefault("document_no", "示县委〔2025〕8号")
+    return workflow.revoke_delegation(w.office, d, **kwargs)
 
 
 def last_history(obj):
@@ -241,7 +249,10 @@ def test_an_item_of_another_department_needs_a_reason(w):
 
 
 def test_re_delegating_entrusted_powers_is_refused(w):
-    entrusted = DelegationFactory(department=w.dept_b, mode="entrust", state="approved")
+    entrusted = DelegationFactory(
+        department=w.dept_b, mode="entrust", state="approved", agreement_scope="辖区内",
+        agreement_powers="检查、罚款", agreement_term_end=datetime.date(2029, 12, 31),
+    )
     d = request_of(w, derived_from=entrusted)
     with pytest.raises(InvalidRequest) as exc:
         workflow.submit_request(w.dept_a_user, d)
@@ -286,7 +297,8 @@ def test_a_township_gives_its_opinion_once(w):
     assert (opinion.township, opinion.opinion, opinion.given_by) == (
         w.township_a, "object", w.township_a_user
     )
-    assert last_history(d).history_change_reason == "乡镇意见：东城镇 反对：人员不足，无法承接"
+    assert last_history(opinion).history_change_reason == "乡镇意见：东城镇 反对：人员不足，无法承接"
+    assert last_history(opinion).history_user == w.township_a_user
     assert opinion in access.restrict(w.office, TownshipOpinion.objects.all())
     with pytest.raises(StateConflict):
         workflow.give_opinion(w.township_a_user, d, w.township_a, "agree")
@@ -363,7 +375,9 @@ def test_a_request_that_failed_the_legality_review_cannot_be_approved(w):
 def test_approving_an_assignment_puts_the_items_on_the_admission_list(w):
     d = submitted(w, duty_items=[w.item_a, w.item_a2], townships=[w.township_a, w.township_b],
                   effective_to=datetime.date(2027, 12, 31))
-    d = workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号", "同意")
+    d = workflow.decide_request(
+        w.office, d, "approve", "示县委〔2025〕7号", "同意", legal_review="passed"
+    )
     assert (d.state, d.decision_no, d.decided_by) == ("approved", "示县委〔2025〕7号", w.office)
     assert d.decided_at is not None
     entries = ListEntry.objects.filter(delegation=d).order_by("item__code")
@@ -374,7 +388,7 @@ def test_approving_an_assignment_puts_the_items_on_the_admission_list(w):
         assert entry.approval_document == entry.document_no == "示县委〔2025〕7号"
         assert entry.approved_on == timezone.localdate()
         assert entry.requesting_department == w.dept_a
-        assert (entry.staff_posts, entry.funding_wan_yuan) == (2, 15)
+        assert (entry.staff_posts, entry.funding_wan_yuan) == (None, None)  # the request's
         assert (entry.effective_from, entry.effective_to) == (START, datetime.date(2027, 12, 31))
         assert entry.status == "published"
         assert entry.all_townships is False
@@ -451,7 +465,7 @@ def test_of_two_office_users_deciding_at_once_the_second_gets_a_clear_message(w)
     second_office = make_user("office", username="office2")
     d = submitted(w)
     stale = Delegation.objects.get(pk=d.pk)
-    workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号")
+    workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号", legal_review="passed")
     with pytest.raises(StateConflict) as exc:
         workflow.decide_request(second_office, stale, "reject", note="不同意")
     assert exc.value.code == "already_decided"
@@ -475,7 +489,7 @@ def test_an_approval_failing_midway_writes_nothing(w, monkeypatch):
 
     monkeypatch.setattr(workflow, "_add_list_entry", failing)
     with pytest.raises(RuntimeError):
-        workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号")
+        workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号", legal_review="passed")
     assert len(calls) == 2
     assert Delegation.objects.get(pk=d.pk).state == "submitted"
     assert not ListEntry.objects.exists()
@@ -491,20 +505,20 @@ def test_an_approval_rechecks_the_submit_time_rules(w):
     w.item_a.category = Category.COERCION
     w.item_a.save()
     with pytest.raises(InvalidRequest):
-        workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号")
+        workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号", legal_review="passed")
 
 
-# ---------------------------------------------------------------- revocation and publication
+# ---------------------------------------------------------------- revocation
 
 
 def test_revoking_ends_the_list_entries_the_day_before(w):
     d = approved(w)
     revoked_on = timezone.localdate() + datetime.timedelta(days=10)
-    d = workflow.revoke_delegation(w.office, d, revoked_on=revoked_on, note="机构调整")
+    d = revoke(w, d, revoked_on=revoked_on)
     assert (d.state, d.revoked_on) == ("revoked", revoked_on)
     entry = ListEntry.objects.get(delegation=d)
     assert entry.effective_to == revoked_on - datetime.timedelta(days=1)
-    expected_reason = "撤销 示县委〔2025〕7号：机构调整"
+    expected_reason = "撤销 示县委〔2025〕8号：机构调整"
     assert last_history(d).history_change_reason == expected_reason
     assert (last_history(entry).history_user, last_history(entry).history_change_reason) == (
         w.office, expected_reason
@@ -512,7 +526,7 @@ def test_revoking_ends_the_list_entries_the_day_before(w):
 
 
 def test_revoking_defaults_to_today(w):
-    d = workflow.revoke_delegation(w.office, approved(w))
+    d = revoke(w, approved(w))
     assert d.revoked_on == timezone.localdate()
     assert ListEntry.objects.get(delegation=d).effective_to == (
         timezone.localdate() - datetime.timedelta(days=1)
@@ -521,40 +535,31 @@ def test_revoking_defaults_to_today(w):
 
 def test_revoking_before_the_delegation_took_effect_removes_its_entries(w):
     future = timezone.localdate() + datetime.timedelta(days=30)
-    d = workflow.revoke_delegation(w.office, approved(w, effective_from=future))
+    d = revoke(w, approved(w, effective_from=future))
     assert not ListEntry.objects.filter(delegation=d).exists()
     assert ListEntry.history.filter(history_type="-").get().history_change_reason.startswith("撤销")
 
 
 def test_revoking_keeps_an_earlier_end(w):
     end = datetime.date(2025, 6, 30)
-    d = workflow.revoke_delegation(w.office, approved(w, effective_to=end))
+    d = revoke(w, approved(w, effective_to=end))
     assert ListEntry.objects.get(delegation=d).effective_to == end
 
 
 def test_a_revocation_cannot_predate_the_approval(w):
     with pytest.raises(InvalidRequest) as exc:
-        workflow.revoke_delegation(
-            w.office, approved(w), revoked_on=timezone.localdate() - datetime.timedelta(days=1)
-        )
+        revoke(w, approved(w), revoked_on=timezone.localdate() - datetime.timedelta(days=1))
     assert "revoked_on" in exc.value.message_dict
 
 
 def test_only_an_approved_delegation_can_be_revoked(w):
     with pytest.raises(StateConflict):
-        workflow.revoke_delegation(w.office, submitted(w))
+        revoke(w, submitted(w))
 
 
 def test_a_department_may_not_revoke(w):
     with pytest.raises(NotAllowed):
-        workflow.revoke_delegation(w.dept_a_user, approved(w))
-
-
-def test_the_office_records_the_publication_of_an_approved_delegation(w):
-    d = workflow.record_publication(w.office, approved(w), datetime.date(2025, 2, 1))
-    assert d.published_on == datetime.date(2025, 2, 1)
-    with pytest.raises(StateConflict):
-        workflow.record_publication(w.office, submitted(w), datetime.date(2025, 2, 1))
+        workflow.revoke_delegation(w.dept_a_user, approved(w), reason="x", document_no="y")
 
 
 # ---------------------------------------------------------------- notifications and errors
@@ -582,12 +587,6 @@ def test_pending_for_runs_one_query(w, django_assert_num_queries):
         workflow.pending_for(w.township_a_user)
 
 
-def test_workflow_errors_map_to_http_statuses(w):
-    assert workflow.http_error(NotAllowed("no"))[0] == 403
-    assert workflow.http_error(PermissionDenied())[0] == 403
-    assert workflow.http_error(StateConflict("late", code="already_decided")) == (
-        409, {"detail": "late", "code": "already_decided"}
-    )
-    assert workflow.http_error(InvalidRequest({"note": ["why?"]})) == (400, {"note": ["why?"]})
-    assert workflow.http_error(Delegation.DoesNotExist())[0] == 404
+def test_workflow_errors_are_validation_and_permission_errors(w):
     assert issubclass(StateConflict, ValidationError) and issubclass(NotAllowed, PermissionDenied)
+    assert (StateConflict("late").http_status, InvalidRequest("bad").http_status) == (409, 400)

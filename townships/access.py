@@ -19,7 +19,8 @@ Scope decisions (``restrict``):
 - The public sees only the public data above.
 
 ``action="change"`` (or ``"delete"``) narrows to the rows the user may write, whatever
-their state; the workflow state rules live in ``explain``/``can``:
+their state; the workflow's steps (``delegations.workflow.TRANSITIONS``: state × step →
+next state, role) are checked by ``explain``/``can``, which read that table:
 
 - office: every row of its scope (all, or its county);
 - department: its own delegations, and its own assignments except the ones a township
@@ -57,21 +58,6 @@ CHANGE = "change"
 DELETE = "delete"
 QUERYSET_ACTIONS = (VIEW, CHANGE, DELETE)
 
-# Workflow actions on a delegation and the states each is allowed from.
-DELEGATION_ACTION_STATES = {
-    "edit": ("draft",),
-    "discard": ("draft",),
-    "submit": ("draft",),
-    "withdraw": ("submitted",),
-    "give_opinion": ("submitted",),
-    "review": ("submitted",),
-    "decide": ("submitted",),
-    "revoke": ("approved",),
-    "publish": ("approved",),
-}
-DEPARTMENT_ACTIONS = ("edit", "discard", "submit", "withdraw")
-OFFICE_ACTIONS = ("review", "decide", "revoke", "publish")
-
 # Always-true / always-false conditions that survive being OR-ed (an empty Q() does not).
 _ALL = Q(pk__isnull=False)
 _NONE = Q(pk__in=[])
@@ -108,6 +94,23 @@ def office_county_id(user):
         return None
     profile = profile_of(user)
     return profile.county_id if profile is not None else None
+
+
+def user_county(user):
+    """The county a user works in: its department's or township's, an office profile's own
+    county; None for an office user of every county, a superuser or the public. Item and
+    department codes are resolved in it, and the pages offer its catalog."""
+    profile = profile_of(user)
+    if profile is None or getattr(user, "is_superuser", False):
+        return None
+    role = role_of(user)
+    if role == DEPARTMENT and profile.department_id:
+        return profile.department.county
+    if role == TOWNSHIP and profile.township_id:
+        return profile.township.county
+    if role == OFFICE and profile.county_id:
+        return profile.county
+    return None
 
 
 def department_of(user):
@@ -251,61 +254,38 @@ def _office_covers(user, county_id) -> bool:
     return limit is None or limit == county_id
 
 
-def _delegation_role_problem(user, action, delegation):
-    """Why ``user``'s role forbids ``action`` on ``delegation`` (None if it does not)."""
+def _delegation_role_problem(user, role_needed, delegation):
+    """Why ``user``'s role forbids a step taken by ``role_needed`` on ``delegation``."""
     role = role_of(user)
-    if action in DEPARTMENT_ACTIONS:
+    if role_needed == DEPARTMENT:
         if role != DEPARTMENT:
             return _("Only the requesting department may do this.")
         if profile_of(user).department_id != delegation.department_id:
             return _("This request belongs to another department.")
         return None
-    if action in OFFICE_ACTIONS:
+    if role_needed == OFFICE:
         if role != OFFICE:
             return _("Only the compilation office may do this.")
         if not _office_covers(user, delegation.department.county_id):
             return _("This request belongs to another county.")
         return None
-    if action == "give_opinion":
+    if role_needed == TOWNSHIP:
         if role != TOWNSHIP:
             return _("Only a township named in the request may give its opinion.")
         township_id = profile_of(user).township_id
         if not delegation.townships.filter(pk=township_id).exists():
             return _("This request does not concern your township.")
         return None
-    raise ValueError(f"Unknown delegation action {action!r}.")
+    raise ValueError(f"Unknown role {role_needed!r}.")
 
 
 def state_problem(action, delegation):
-    """Why ``delegation``'s state forbids workflow ``action`` (None if it does not)."""
-    allowed = DELEGATION_ACTION_STATES[action]
-    state = delegation.state
-    if state in allowed:
-        return None
-    label = delegation.get_state_display()
-    if action == "submit" and state != "draft":
-        return _("This request has already been submitted (it is now %(state)s).") % {
-            "state": label
-        }
-    if action in ("edit", "discard"):
-        return _("Only a draft can be changed; this request is %(state)s.") % {"state": label}
-    if action == "withdraw":
-        return _("Only a submitted request can be withdrawn; this one is %(state)s.") % {
-            "state": label
-        }
-    if action == "decide" and state in ("approved", "rejected", "revoked"):
-        return _("This request has already been decided (%(state)s).") % {"state": label}
-    if action in ("give_opinion", "review", "decide"):
-        return _("This request is not under review; it is %(state)s.") % {"state": label}
-    if action == "revoke":
-        return _("Only an approved delegation can be revoked; this one is %(state)s.") % {
-            "state": label
-        }
-    if action == "publish":
-        return _("Only an approved delegation can be published; this one is %(state)s.") % {
-            "state": label
-        }
-    return _("This cannot be done while the request is %(state)s.") % {"state": label}
+    """Why ``delegation``'s state forbids workflow ``action`` (None if it does not), read from
+    the workflow's transition table."""
+    from delegations.workflow import transition
+
+    problem = transition(action).state_problem(delegation)
+    return problem[1] if problem else None
 
 
 def explain(user, action: str, obj):
@@ -315,13 +295,21 @@ def explain(user, action: str, obj):
     from delegations.models import Delegation
     from townships.models import Department, Township
 
+    from delegations.workflow import transition
+
     model = _concrete(type(obj))
-    if model is Delegation and action in DELEGATION_ACTION_STATES:
-        problem = _delegation_role_problem(user, action, obj)
+    step = transition(action) if model is Delegation else None
+    if step is not None and step.from_states:
+        problem = _delegation_role_problem(user, step.role, obj)
         if problem:
             return ("forbidden", problem)
         problem = state_problem(action, obj)
         return ("state", problem) if problem else None
+
+    if action == "record_decision" and model is Department:
+        if role_of(user) == OFFICE and _office_covers(user, obj.county_id):
+            return None
+        return ("forbidden", _("Only the compilation office may record a decision."))
 
     if action in ("create_request", "create_assignment") and model in (Department, Township):
         role = role_of(user)
@@ -346,10 +334,12 @@ def explain(user, action: str, obj):
 
 
 def can(user, action: str, obj) -> bool:
-    """Object-level check. Delegation actions: ``view``, ``change``, ``edit``, ``discard``,
-    ``submit``, ``withdraw`` (the requesting department), ``give_opinion`` (a township the
-    request names), ``review``, ``decide``, ``revoke`` (the office); each also needs the
-    right state. ``create_request`` on a Department (its own department user),
+    """Object-level check. Delegation actions: ``view``, ``change``, and the steps of the
+    workflow's transition table (``delegations.workflow.TRANSITIONS``: ``edit``, ``discard``,
+    ``submit``, ``withdraw`` by the requesting department, ``give_opinion`` by a township the
+    request names, ``respond``, ``review``, ``approve``/``reject`` (together ``decide``),
+    ``revoke`` by the office), each from the states the table names. ``record_decision`` on a
+    Department (the office of its county). ``create_request`` on a Department (its own department user),
     ``create_assignment`` on a Department (its user, or the office) or a Township (its
     user reporting, or the office). ``view``/``change``/``delete`` on any scoped model."""
     return explain(user, action, obj) is None

@@ -13,14 +13,14 @@ Public interface::
 See docs/flags.md for each rule's reading of the contract.
 """
 
-from delegations.flags.engine import (
+from delegations.flags.engine import FlagQuery
+from delegations.flags.registry import (
     ERROR,
     RULES,
     SEVERITIES,
     WARNING,
     Flag,
     FlagFilterError,
-    FlagQuery,
     Ref,
     Rule,
 )

@@ -21,14 +21,11 @@ assignment id, delegation id and list entry id: stable and the same for count an
 
 from __future__ import annotations
 
-import datetime
 import json
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     BigIntegerField,
     CharField,
     Expression,
@@ -42,202 +39,25 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
 
-ERROR = "error"
-WARNING = "warning"
-SEVERITIES = (ERROR, WARNING)
+from delegations.flags.registry import (
+    RULES,
+    SEVERITIES,
+    Context,
+    Flag,
+    FlagFilterError,
+    Part,
+    Ref,
+    Rule,
+)
 
 # A slice longer than this is fetched in one pass (keys and facts together).
 TWO_STEP_PAGE_LIMIT = 1000
-
-
-class FlagFilterError(ValueError):
-    """A FlagQuery filter the engine cannot apply; ``param`` names the offending parameter."""
-
-    def __init__(self, param: str, message: str):
-        super().__init__(message)
-        self.param = param
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A business object as a flag names it: its code and its name."""
-
-    code: str
-    name: str
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name}
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One detected case: which rule, where, who, what, why (evidence) and on what authority."""
-
-    rule: str
-    severity: str
-    title: str
-    message: str
-    township: Ref
-    department: Ref | None
-    duty_item: Ref | None
-    assignment: int | None
-    delegation: int | None
-    evidence: dict
-    source: str
-
-    def as_dict(self) -> dict:
-        """The flag as contracts.md §2 shows it (JSON-serialisable)."""
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "title": self.title,
-            "message": self.message,
-            "township": self.township.as_dict(),
-            "department": self.department.as_dict() if self.department else None,
-            "duty_item": self.duty_item.as_dict() if self.duty_item else None,
-            "assignment": self.assignment,
-            "delegation": self.delegation,
-            "evidence": self.evidence,
-            "source": self.source,
-        }
-
-
-class GroupConcat(Aggregate):
-    """Comma-separated values of a column (evidence lists such as the ids considered)."""
-
-    function = "GROUP_CONCAT"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s(CAST(%(expressions)s AS TEXT), ',')",
-            **extra_context,
-        )
 
 
 def _path(value) -> Expression | None:
     if value is None:
         return None
     return F(value) if isinstance(value, str) else value
-
-
-@dataclass(frozen=True)
-class Part:
-    """One queryset of a rule's rows and the paths (from its model) that name a flag's parts."""
-
-    queryset: QuerySet
-    township: str
-    department: str | None = None
-    duty_item: str | None = None
-    assignment: str | None = None
-    delegation: str | None = None
-    entry: str | None = None
-    facts: dict = field(default_factory=dict)
-    # A part whose rows depend on other rows (window functions) must not be narrowed by the
-    # department or page filters before its SQL runs: those are applied around it.
-    late_filters: bool = False
-
-
-class Rows:
-    """What a rule returns: its flags as one or more ``Part``s (combined with ``|``)."""
-
-    def __init__(self, *parts: Part):
-        self.parts = list(parts)
-
-    def _each(self, change: Callable[[Part], Part]) -> "Rows":
-        return Rows(*(change(part) for part in self.parts))
-
-    def filter(self, *args, **kwargs) -> "Rows":
-        return self._each(lambda p: replace(p, queryset=p.queryset.filter(*args, **kwargs)))
-
-    def exclude(self, *args, **kwargs) -> "Rows":
-        return self._each(lambda p: replace(p, queryset=p.queryset.exclude(*args, **kwargs)))
-
-    def alias(self, **kwargs) -> "Rows":
-        return self._each(lambda p: replace(p, queryset=p.queryset.alias(**kwargs)))
-
-    def facts(self, **facts) -> "Rows":
-        """Add evidence facts: name → path or expression (evaluated only for returned rows)."""
-        return self._each(lambda p: replace(p, facts={**p.facts, **facts}))
-
-    def with_paths(self, **paths) -> "Rows":
-        return self._each(lambda p: replace(p, **paths))
-
-    def __or__(self, other: "Rows") -> "Rows":
-        return Rows(*self.parts, *other.parts)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A registered rule: ``func(ctx) -> Rows``; its docstring gives the legal source."""
-
-    code: str
-    severity: str
-    title: Any
-    message: Any
-    source: str
-    func: Callable
-    explain: Callable | None = None
-
-    @property
-    def doc(self) -> str:
-        return (self.func.__doc__ or "").strip()
-
-    @property
-    def index(self) -> int:
-        return _INDEX[self.code]
-
-    def rows(self, ctx: "Context") -> Rows:
-        rows = self.func(ctx)
-        return rows if isinstance(rows, Rows) else Rows(rows)
-
-    def __str__(self):
-        return self.code
-
-
-RULES: dict[str, Rule] = {}
-_INDEX: dict[str, int] = {}
-
-
-def rule(code: str, severity: str, *, title, message, source: str, explain=None):
-    """Register the decorated function as the rule ``code`` (registry order = definition order).
-
-    ``title`` and ``message`` are lazy gettext strings (English msgid); ``message`` takes
-    ``%(township)s``, ``%(department)s``, ``%(item)s`` and the rule's facts as placeholders.
-    ``explain(facts, ctx) -> facts`` may reshape the facts (evidence) before the message is built.
-    """
-    if severity not in SEVERITIES:
-        raise ValueError(f"unknown severity {severity!r}")
-
-    def register(func):
-        if code in RULES:
-            raise ValueError(f"rule {code} registered twice")
-        RULES[code] = Rule(code, severity, title, message, source, func, explain)
-        _INDEX[code] = len(_INDEX)
-        func.rule = RULES[code]
-        return func
-
-    return register
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a rule may use besides the data: the day flags are computed for, and settings."""
-
-    today: datetime.date
-    # For OVERDUE_REVIEW (see rules.overdue_review): requests without a stored deadline
-    # submitted before this moment are overdue; the holiday calendar to explain their deadline.
-    overdue_cutoff: datetime.datetime | None = None
-    calendar: dict = field(default_factory=dict)
-    deadline_days: int = 15
-
-    def signature(self) -> tuple:
-        return (self.today, self.overdue_cutoff, self.deadline_days)
-
 
 # Columns every rule part yields, in this order (ids are 0 and codes '' where absent, so that
 # ordering is identical on every database).
@@ -369,12 +189,6 @@ def _union(pieces: list[tuple[str, list]]) -> tuple[str, list]:
     sql = " UNION ALL ".join(s for s, _p in pieces)
     params = [p for _s, ps in pieces for p in ps]
     return sql, params
-
-
-def _split_ids(value) -> list[int]:
-    if not value:
-        return []
-    return sorted({int(v) for v in str(value).split(",") if v.strip()})
 
 
 def _json(value) -> dict:
@@ -768,19 +582,3 @@ class FlagQuery:
         if rule.code not in cache:
             cache[rule.code] = (str(rule.title), str(rule.message))
         return cache[rule.code]
-
-
-__all__ = [
-    "ERROR",
-    "WARNING",
-    "Flag",
-    "FlagFilterError",
-    "FlagQuery",
-    "GroupConcat",
-    "RULES",
-    "Ref",
-    "Rows",
-    "Part",
-    "Rule",
-    "rule",
-]

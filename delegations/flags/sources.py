@@ -26,9 +26,9 @@ from django.db.models.functions import Trim
 from django.utils import timezone
 
 from delegations import calendar
-from delegations.flags.engine import Context, GroupConcat, Part, Rows
+from delegations.flags.registry import Context, GroupConcat, Part, Rows
 from delegations.models import Assignment, CalendarDay, Delegation
-from duties.models import ListEntry, ListKind
+from duties.models import ListEntry, ListKind, in_window, scope_covers
 
 AssignmentTownship = Assignment.townships.through
 DelegationTownship = Delegation.townships.through
@@ -116,9 +116,9 @@ class DayNumber(Func):
 
 # --- dates -------------------------------------------------------------------------------
 def delegation_in_force(day, prefix: str = "delegation__") -> Q:
-    """The delegation (reached through ``prefix``) is in force on ``day``: approved (or revoked
-    later than ``day``), ``effective_from ≤ day ≤ effective_to``. Same as
-    ``Delegation.objects.in_force_on``."""
+    """The delegation (reached through ``prefix``; ``""`` on Delegation itself) is in force on
+    ``day``: approved (or revoked later than ``day``), ``effective_from ≤ day ≤ effective_to``.
+    The one set-based definition; ``Delegation.is_in_force_on`` is its twin for one object."""
     return Q(
         **{f"{prefix}state__in": [APPROVED, REVOKED], f"{prefix}effective_from__lte": day}
     ) & (Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": day})) & (
@@ -151,18 +151,16 @@ class NotIndexed(Func):
 
 
 def entries_on(kinds, day=DAY, township=TOWNSHIP, county=COUNTY):
-    """Published entries of ``kinds`` in force on ``day`` whose scope covers ``township``
-    (callers add the item condition).
-
-    An entry resting on a delegation counts only while that delegation is in force too.
+    """Entries of ``kinds`` in force on ``day`` (published, within their window) whose scope
+    covers ``township`` — the definitions of ``duties.models`` — and, when an entry rests on a
+    delegation, that delegation in force on ``day`` too (callers add the item condition).
     """
     return ListEntry.objects.alias(list_kind=NotIndexed("kind"), list_status=NotIndexed("status")).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=day),
-        Q(all_townships=True, item__county=county) | Q(townships=township),
+        in_window(day),
+        scope_covers(township, county),
         Q(delegation__isnull=True) | delegation_in_force(day),
         list_kind__in=kinds,
         list_status=PUBLISHED,
-        effective_from__lte=day,
     )
 
 
@@ -256,9 +254,8 @@ def delegation_rows(*conditions, items: bool = False, **lookups) -> Rows:
 def entry_rows(kinds, today: datetime.date | None = None, *, department: str | None = None) -> Rows:
     """One row per (published list entry of ``kinds``, township in its scope); with ``today``,
     only entries in force that day."""
-    base = ListEntry.objects.filter(kind__in=kinds, status=PUBLISHED)
-    if today is not None:
-        base = base.in_force_on(today)
+    base = ListEntry.objects.filter(kind__in=kinds)
+    base = base.in_force(today) if today is not None else base.published()
     common = dict(
         department=department,
         duty_item="item",

@@ -1,15 +1,20 @@
 """Forms of the request pages. They check the shape of what was typed (types, dates, files);
 every business rule is checked by ``delegations.workflow`` and shown per field."""
 
+import copy
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.template import loader
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import LONG_TEXT, SHORT_TEXT, TEXT
+from delegations import workflow
 from delegations.models import Assignment, Delegation, TownshipOpinion
-from delegations.uploads import validate_agreement_pdf
 from duties.models import DutyItem
 from townships.models import Township, TownshipCategory
 
@@ -110,35 +115,20 @@ class TownshipScopeMixin:
         return townships
 
 
-class RequestForm(TownshipScopeMixin, forms.Form):
-    """A department's delegation request: the fields of ``workflow.create_request``."""
+class RequestForm(TownshipScopeMixin, forms.ModelForm):
+    """A department's delegation request: a ModelForm of the workflow's ``REQUEST_FIELDS``
+    (the types, labels and length limits are the model's). It never saves: the view hands
+    ``workflow_kwargs()`` to ``workflow.create_request`` / ``update_draft``."""
 
     SUBMIT = "submit"
     DRAFT = "draft"
 
-    mode = forms.ChoiceField(
-        label=model_label(Delegation, "mode"),
-        choices=Delegation.Mode.choices,
-        widget=forms.RadioSelect,
-    )
-    duty_items = forms.ModelMultipleChoiceField(
-        label=model_label(Delegation, "duty_items"),
-        queryset=DutyItem.objects.none(),
-        required=False,
-        widget=ItemPickerWidget,
-        help_text=_("Type part of an item's name or code and pick it from the matches."),
-    )
     item_codes = forms.CharField(
         label=_("Or type item codes"),
         required=False,
+        max_length=SHORT_TEXT * 10,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One catalog item code per line (for use without the search box)."),
-    )
-    townships = TownshipChoiceField(
-        label=model_label(Delegation, "townships"),
-        queryset=Township.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     township_categories = forms.MultipleChoiceField(
         label=_("All townships of a category"),
@@ -147,107 +137,65 @@ class RequestForm(TownshipScopeMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Adds every township of the ticked categories to the townships above."),
     )
-    reason = forms.CharField(
-        label=model_label(Delegation, "reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Why the townships should take this on. Needed when an item belongs to "
-                    "another department."),
-    )
-    legal_basis = forms.CharField(
-        label=model_label(Delegation, "legal_basis"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    provincial_decision = forms.CharField(
-        label=model_label(Delegation, "provincial_decision"),
-        required=False,
-        max_length=200,
-        help_text=_("For a grant (赋权) of penalty powers: the provincial decision that "
-                    "grants them (行政处罚法 第二十四条)."),
-    )
-    agreement_scope = forms.CharField(
-        label=model_label(Delegation, "agreement_scope"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("For an entrustment (委托): the items the written agreement covers."),
-    )
-    agreement_powers = forms.CharField(
-        label=model_label(Delegation, "agreement_powers"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("For an entrustment: the powers the township may exercise in the "
-                    "department's name."),
-    )
-    agreement_term_end = forms.DateField(
-        label=model_label(Delegation, "agreement_term_end"), required=False, widget=DateInput
-    )
-    agreement_file = forms.FileField(
-        label=model_label(Delegation, "agreement_file"),
-        required=False,
-        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
-        help_text=_("Optional: the signed agreement as a PDF of at most 10 MB."),
-    )
     agreement_file_clear = forms.BooleanField(
         label=_("Remove the uploaded agreement file"), required=False
     )
-    published_on = forms.DateField(
-        label=model_label(Delegation, "published_on"), required=False, widget=DateInput
-    )
-    staff_posts = forms.IntegerField(
-        label=model_label(Delegation, "staff_posts"), min_value=0, initial=0
-    )
-    funding_wan_yuan = forms.DecimalField(
-        label=model_label(Delegation, "funding_wan_yuan"),
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        initial=0,
-    )
-    support_measures = forms.CharField(
-        label=model_label(Delegation, "support_measures"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    effective_from = forms.DateField(
-        label=model_label(Delegation, "effective_from"), widget=DateInput
-    )
-    effective_to = forms.DateField(
-        label=model_label(Delegation, "effective_to"), required=False, widget=DateInput
-    )
 
-    # Fields passed to the workflow as they are.
-    WORKFLOW_FIELDS = (
-        "mode", "reason", "legal_basis", "provincial_decision", "agreement_scope",
-        "agreement_powers", "agreement_term_end", "published_on", "staff_posts",
-        "funding_wan_yuan", "support_measures", "effective_from", "effective_to",
-    )
+    class Meta:
+        model = Delegation
+        # derived_from is set through the admin's paper decisions, not by departments.
+        fields = [name for name in workflow.REQUEST_FIELDS if name != "derived_from"]
+        field_classes = {"townships": TownshipChoiceField}
+        widgets = {
+            "mode": forms.RadioSelect,
+            "duty_items": ItemPickerWidget,
+            "townships": forms.CheckboxSelectMultiple,
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "legal_basis": forms.Textarea(attrs={"rows": 2}),
+            "agreement_scope": forms.Textarea(attrs={"rows": 2}),
+            "agreement_powers": forms.Textarea(attrs={"rows": 2}),
+            "support_measures": forms.Textarea(attrs={"rows": 2}),
+            "agreement_file": forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+            "agreement_term_end": DateInput,
+            "published_on": DateInput,
+            "effective_from": DateInput,
+            "effective_to": DateInput,
+        }
+        help_texts = {
+            "duty_items": _("Type part of an item's name or code and pick it from the matches."),
+            "reason": _("Why the townships should take this on. Needed when an item belongs to "
+                        "another department."),
+            "provincial_decision": _("For a grant (赋权) of penalty powers: the provincial "
+                                     "decision that grants them (行政处罚法 第二十四条)."),
+            "agreement_scope": _("For an entrustment (委托): the items the written agreement covers."),
+            "agreement_powers": _("For an entrustment: the powers the township may exercise in the "
+                                  "department's name."),
+            "agreement_file": _("Optional: the signed agreement as a PDF of at most 10 MB."),
+        }
+
+    field_order = [
+        "mode", "duty_items", "item_codes", "townships", "township_categories", "reason",
+        "legal_basis", "provincial_decision", "agreement_scope", "agreement_powers",
+        "agreement_term_end", "agreement_file", "agreement_file_clear", "published_on",
+        "staff_posts", "funding_wan_yuan", "support_measures", "effective_from", "effective_to",
+    ]
 
     def __init__(self, *args, department, items, search_url="", instance=None, **kwargs):
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = self.initial_from(instance)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance or Delegation(department=department), **kwargs)
         self.department = department
-        self.instance = instance
-        self.fields["effective_from"].initial = timezone.localdate()
+        self.is_new = instance is None
+        if self.is_new and not self.initial.get("effective_from"):
+            self.initial["effective_from"] = timezone.localdate()
+        for name in ("duty_items", "townships"):
+            self.fields[name].required = False  # a draft may leave them out; submit checks
+        self.fields["mode"].choices = Delegation.Mode.choices  # no blank choice
+        self.fields["staff_posts"].min_value = 0
+        self.fields["funding_wan_yuan"].min_value = 0
         self.fields["duty_items"].queryset = items
         widget = self.fields["duty_items"].widget
         widget.queryset = items
         widget.url = search_url
         self._setup_townships(department.county)
-
-    @classmethod
-    def initial_from(cls, delegation):
-        initial = {name: getattr(delegation, name) for name in cls.WORKFLOW_FIELDS}
-        initial["duty_items"] = list(delegation.duty_items.all())
-        initial["townships"] = list(delegation.townships.all())
-        return initial
-
-    def clean_agreement_file(self):
-        upload = self.cleaned_data.get("agreement_file")
-        if upload:
-            validate_agreement_pdf(upload)
-        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -267,18 +215,28 @@ class RequestForm(TownshipScopeMixin, forms.Form):
         cleaned["townships"] = self.clean_townships_with_categories()
         return cleaned
 
+    def _post_clean(self):
+        """The model's field validators (lengths, choices, the agreement file) run on a copy
+        of the instance (nothing is written; the request keeps its stored values); its
+        constraints and the business rules are the workflow's, with per-field messages."""
+        instance = copy.copy(self.instance)
+        construct_instance(self, instance, self._meta.fields, self._meta.exclude)
+        try:
+            instance.clean_fields(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+    def save(self, commit=True):
+        raise NotImplementedError("The workflow writes requests: use workflow_kwargs().")
+
     def workflow_kwargs(self):
-        """The keyword arguments of ``workflow.create_request`` / ``update_draft``."""
-        data = {name: self.cleaned_data.get(name) for name in self.WORKFLOW_FIELDS}
-        for name in ("reason", "legal_basis", "provincial_decision", "agreement_scope",
-                     "agreement_powers", "support_measures"):
-            data[name] = data[name] or ""
-        data["duty_items"] = self.cleaned_data["duty_items"]
-        data["townships"] = self.cleaned_data["townships"]
-        upload = self.cleaned_data.get("agreement_file")
-        if upload:
-            data["agreement_file"] = upload
-        elif self.instance is None or self.cleaned_data.get("agreement_file_clear"):
+        """The keyword arguments of ``workflow.create_request`` / ``update_draft``: a new
+        upload replaces the agreement file, the "remove" box clears it, otherwise it stays."""
+        data = {name: self.cleaned_data.get(name) for name in self._meta.fields
+                if name != "agreement_file"}
+        if self.files.get("agreement_file"):
+            data["agreement_file"] = self.cleaned_data["agreement_file"]
+        elif self.cleaned_data.get("agreement_file_clear") and not self.is_new:
             data["agreement_file"] = None
         return data
 
@@ -303,8 +261,22 @@ class OpinionForm(DetailPageForm):
     text = forms.CharField(
         label=model_label(TownshipOpinion, "text"),
         required=False,
+        max_length=TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("An objection must say why."),
+    )
+
+
+class ResponseForm(DetailPageForm):
+    """The office's written answer to one township's objection."""
+
+    id_prefix = "response"
+    township = forms.IntegerField(widget=forms.HiddenInput)
+    response = forms.CharField(
+        label=model_label(TownshipOpinion, "response"),
+        max_length=TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed before approval; the objecting township reads it."),
     )
 
 
@@ -319,6 +291,7 @@ class LegalReviewForm(DetailPageForm):
     note = forms.CharField(
         label=model_label(Delegation, "legal_review_note"),
         required=False,
+        max_length=TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -342,19 +315,75 @@ class DecisionForm(DetailPageForm):
     note = forms.CharField(
         label=_("Note or reason"),
         required=False,
+        max_length=TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed to reject: the reason, which the department will see."),
     )
+    legal_review_passed = forms.BooleanField(
+        label=_("The legality review (合法性审查) passed: record it with this decision"),
+        required=False,
+    )
+    end_reclaimed_reason = forms.CharField(
+        label=_("Why the reclaimed entries end"),
+        required=False,
+        max_length=TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to approve an item on a township's reclaimed list (收回清单): the "
+                    "approval ends that entry for these townships."),
+    )
+
+    def workflow_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "decision_no": data["decision_no"],
+            "note": data["note"],
+            "legal_review": Delegation.LegalReview.PASSED if data["legal_review_passed"] else None,
+            "end_reclaimed_reason": data["end_reclaimed_reason"],
+        }
 
 
 class RevokeForm(DetailPageForm):
+    """A revocation: of the whole delegation, or of the townships or items ticked."""
+
     id_prefix = "revoke"
     revoked_on = forms.DateField(
         label=model_label(Delegation, "revoked_on"), widget=DateInput, initial=timezone.localdate
     )
-    note = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    reason = forms.CharField(
+        label=_("Reason"), max_length=TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
+    document_no = forms.CharField(label=_("Revocation document no."), max_length=100)
+    townships = forms.ModelMultipleChoiceField(
+        label=_("Only these townships"),
+        queryset=Township.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to revoke for every township."),
+    )
+    duty_items = forms.ModelMultipleChoiceField(
+        label=_("Only these items"),
+        queryset=DutyItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to revoke every item."),
+    )
+
+    def __init__(self, *args, delegation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if delegation is not None:
+            self.fields["townships"].queryset = delegation.townships.order_by("code")
+            self.fields["duty_items"].queryset = delegation.duty_items.order_by("code")
+            self.fields["duty_items"].label_from_instance = item_choice_label
+
+    def workflow_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "revoked_on": data["revoked_on"],
+            "reason": data["reason"],
+            "document_no": data["document_no"],
+            "townships": list(data["townships"]) or None,
+            "duty_items": list(data["duty_items"]) or None,
+        }
 
 
 class AssignmentForm(TownshipScopeMixin, forms.Form):
@@ -374,7 +403,7 @@ class AssignmentForm(TownshipScopeMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    township_categories = RequestForm.base_fields["township_categories"]
+    township_categories = RequestForm.declared_fields["township_categories"]
     channel = forms.ChoiceField(
         label=model_label(Assignment, "channel"), choices=Assignment.Channel.choices
     )
@@ -392,6 +421,7 @@ class AssignmentForm(TownshipScopeMixin, forms.Form):
     description = forms.CharField(
         label=model_label(Assignment, "description"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
     path("requests/<int:pk>/discard/", views.request_discard, name="discard"),
     path("requests/<int:pk>/opinion/", views.request_opinion, name="opinion"),
+    path("requests/<int:pk>/respond/", views.request_respond, name="respond"),
     path("requests/<int:pk>/legal-review/", views.request_legal_review, name="legal_review"),
     path("requests/<int:pk>/decide/", views.request_decide, name="decide"),
     path("requests/<int:pk>/revoke/", views.request_revoke, name="revoke"),

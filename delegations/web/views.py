@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from delegations import assignments, workflow
 from delegations.models import Assignment, Delegation, TownshipOpinion
+from delegations.uploads import is_pdf
 from delegations.web import forms
 from duties.models import DutyItem
 from townships import access
@@ -48,18 +49,6 @@ def _visible_delegations(user):
 
 def _get_delegation(user, pk):
     return get_object_or_404(_visible_delegations(user), pk=pk)
-
-
-def _user_county_id(user):
-    """The county whose catalog and townships a user works with (None: every county)."""
-    role = access.role_of(user)
-    if role == access.DEPARTMENT:
-        return access.profile_of(user).department.county_id
-    if role == access.TOWNSHIP:
-        return access.profile_of(user).township.county_id
-    if role == access.OFFICE:
-        return access.office_county_id(user)
-    return None
 
 
 def _catalog(user, county_id):
@@ -156,6 +145,8 @@ def review_queue(request):
             objections=Count("opinions", filter=Q(opinions__opinion="object"), distinct=True),
         )
         .prefetch_related(
+            "duty_items",
+            "townships",
             Prefetch(
                 "opinions",
                 queryset=TownshipOpinion.objects.filter(opinion="object")
@@ -167,8 +158,10 @@ def review_queue(request):
         .order_by("deadline", "submitted_at", "id")
     )
     rows = _with_deadline_classes(list(rows))
+    warnings = workflow.warnings_by_delegation(rows)
     for row in rows:
         row.missing = row.township_count - row.agreed - row.objections
+        row.warnings = warnings.get(row.pk, [])
     recent = (
         _visible_delegations(request.user)
         .filter(state__in=[State.APPROVED, State.REJECTED, State.REVOKED])
@@ -181,39 +174,47 @@ def review_queue(request):
 # --------------------------------------------------------------------------- detail
 
 
-def _detail_context(request, delegation, **forms_in_error):
-    user = request.user
-    items = list(delegation.duty_items.select_related("department").order_by("code"))
-    townships = list(delegation.townships.order_by("code"))
-    opinions = {
-        o.township_id: o
-        for o in access.restrict(user, TownshipOpinion.objects.filter(delegation=delegation))
-        .select_related("given_by")
-    }
-    for township in townships:
-        township.opinion_row = opinions.get(township.pk)
-    history = list(
-        delegation.history.select_related("history_user").order_by("history_date", "history_id")
+def _timeline(user, delegation, opinions):
+    """The request's history, one line per step: the delegation's own rows, and the rows of
+    the opinions ``user`` may read (a township reads its own only, never another's)."""
+    rows = [
+        h for h in delegation.history.select_related("history_user")
+        if h.history_change_reason
+        and not h.history_change_reason.startswith(workflow.LEGACY_OPINION_REASON_PREFIX)
+    ]
+    rows += list(
+        TownshipOpinion.history.filter(id__in=[o.pk for o in opinions])
+        .exclude(history_type="-")
+        .select_related("history_user")
     )
+    rows.sort(key=lambda h: (h.history_date, h.history_id))
     steps = []
-    for h in history:  # one line per step (creating a request writes two history rows)
-        if not h.history_change_reason:
-            continue
+    for h in rows:  # creating a request writes two history rows: show one
         if steps and (steps[-1].history_change_reason, steps[-1].history_user_id) == (
             h.history_change_reason,
             h.history_user_id,
         ):
             continue
         steps.append(h)
-    allowed = {
-        action: access.can(user, action, delegation)
-        for action in ("edit", "discard", "submit", "withdraw", "review", "decide", "revoke")
-    }
+    return steps
+
+
+def _detail_context(request, delegation, **forms_in_error):
+    user = request.user
+    role = access.role_of(user)
+    items = list(delegation.duty_items.select_related("department").order_by("code"))
+    townships = list(delegation.townships.order_by("code"))
+    visible = list(
+        access.restrict(user, TownshipOpinion.objects.filter(delegation=delegation))
+        .select_related("given_by", "township")
+    )
+    opinions = {o.township_id: o for o in visible}
+    for township in townships:
+        township.opinion_row = opinions.get(township.pk)
+    allowed = {step: access.can(user, step, delegation) for step in workflow.PAGE_STEPS}
     own_township = access.township_of(user)
     allowed["give_opinion"] = (
-        own_township is not None
-        and own_township.pk not in opinions
-        and access.can(user, "give_opinion", delegation)
+        allowed["give_opinion"] and own_township is not None and own_township.pk not in opinions
     )
     # The submit-time rules, shown on a draft before the department presses "submit".
     problems = []
@@ -221,15 +222,43 @@ def _detail_context(request, delegation, **forms_in_error):
         problems = [
             (_field_label(name), msgs) for name, msgs in workflow.validate_request(delegation).items()
         ]
+    warnings = workflow.warnings_for(delegation) if role != access.TOWNSHIP else []
+    blockers = []
+    objections = []
+    if allowed["decide"]:
+        blockers = [
+            " ".join(refusal.messages)
+            for refusal in workflow.refusals("approve", delegation)
+            if getattr(refusal, "code", None) != "legal_review_pending"
+        ]
+        in_error = forms_in_error.get("response_form")
+        for opinion in visible:
+            if opinion.opinion != TownshipOpinion.Opinion.OBJECT:
+                continue
+            if in_error is not None and str(in_error["township"].value()) == str(opinion.township_id):
+                opinion.response_form = in_error
+            else:
+                opinion.response_form = forms.ResponseForm(
+                    initial={"township": opinion.township_id, "response": opinion.response},
+                    auto_id=f"response-{opinion.township_id}-%s",
+                )
+            objections.append(opinion)
     context = {
         "d": delegation,
         "items": items,
         "townships": townships,
         "own_opinion": opinions.get(own_township.pk) if own_township else None,
         "own_township_id": own_township.pk if own_township else None,
-        "steps": steps,
+        "steps": _timeline(user, delegation, visible),
         "allowed": allowed,
         "problems": problems,
+        "warnings": warnings,
+        "has_reclaimed": any(w.code == "reclaimed" for w in warnings),
+        "blockers": blockers,
+        "objections": objections,
+        "revocations": list(
+            delegation.revocations.prefetch_related("townships", "duty_items")
+        ),
         "today": timezone.localdate(),
         "deadline_class": _deadline_class(delegation.deadline, timezone.localdate())
         if delegation.state == State.SUBMITTED
@@ -240,8 +269,8 @@ def _detail_context(request, delegation, **forms_in_error):
             initial={"result": delegation.legal_review, "note": delegation.legal_review_note}
         ),
         "decision_form": forms_in_error.get("decision_form") or forms.DecisionForm(),
-        "revoke_form": forms_in_error.get("revoke_form") or forms.RevokeForm(),
-        "withdraw_form_errors": forms_in_error.get("withdraw_errors"),
+        "revoke_form": forms_in_error.get("revoke_form")
+        or forms.RevokeForm(delegation=delegation),
     }
     return context
 
@@ -260,6 +289,8 @@ def agreement_file(request, pk):
     delegation = _get_delegation(request.user, pk)
     if not delegation.agreement_file:
         raise Http404(_("This request has no agreement file."))
+    if not is_pdf(delegation.agreement_file):
+        raise Http404(_("The stored agreement file is not a PDF document."))
     return FileResponse(
         delegation.agreement_file.open("rb"),
         content_type="application/pdf",
@@ -404,15 +435,17 @@ def request_discard(request, pk):
 # --------------------------------------------------------------------------- township
 
 
-def _form_step(request, pk, form_class, form_key, step):
+def _form_step(request, pk, form_class, form_key, step, **form_kwargs):
     """One workflow step posted through a form: validate the form, call ``step(delegation,
-    data)`` (a ``delegations.workflow`` function, which holds every rule; it returns the
+    form)`` (a ``delegations.workflow`` function, which holds every rule; it returns the
     success message), and show the detail page again with the form's errors if it refuses."""
     delegation = _get_delegation(request.user, pk)
-    form = form_class(request.POST)
+    if form_kwargs.pop("with_delegation", False):
+        form_kwargs["delegation"] = delegation
+    form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
-            message = step(delegation, form.cleaned_data)
+            message = step(delegation, form)
         except workflow.StateConflict as error:
             return _step_failed(request, delegation, error)
         except ValidationError as error:
@@ -435,7 +468,8 @@ def request_opinion(request, pk):
     if township is None:
         raise PermissionDenied(_("Only a township named in the request may give its opinion."))
 
-    def step(delegation, data):
+    def step(delegation, form):
+        data = form.cleaned_data
         workflow.give_opinion(
             request.user, delegation, township, data["opinion"], text=data["text"]
         )
@@ -450,7 +484,8 @@ def request_opinion(request, pk):
 @login_required
 @require_POST
 def request_legal_review(request, pk):
-    def step(delegation, data):
+    def step(delegation, form):
+        data = form.cleaned_data
         workflow.record_legal_review(request.user, delegation, data["result"], note=data["note"])
         return _("The legality review was recorded.")
 
@@ -460,14 +495,9 @@ def request_legal_review(request, pk):
 @login_required
 @require_POST
 def request_decide(request, pk):
-    def step(delegation, data):
-        workflow.decide_request(
-            request.user,
-            delegation,
-            data["decision"],
-            decision_no=data["decision_no"],
-            note=data["note"],
-        )
+    def step(delegation, form):
+        data = form.cleaned_data
+        workflow.decide_request(request.user, delegation, data["decision"], **form.workflow_kwargs())
         if data["decision"] == forms.DecisionForm.APPROVE:
             return _("The request was approved; its items are now on the townships' lists.")
         return _("The request was rejected.")
@@ -478,13 +508,28 @@ def request_decide(request, pk):
 @login_required
 @require_POST
 def request_revoke(request, pk):
-    def step(delegation, data):
-        workflow.revoke_delegation(
-            request.user, delegation, revoked_on=data["revoked_on"], note=data["note"]
-        )
-        return _("The delegation was revoked.")
+    def step(delegation, form):
+        revoked = workflow.revoke_delegation(request.user, delegation, **form.workflow_kwargs())
+        if revoked.state == State.REVOKED:
+            return _("The delegation was revoked.")
+        return _("The delegation was revoked for the townships or items chosen; the rest "
+                 "stays in force.")
 
-    return _form_step(request, pk, forms.RevokeForm, "revoke_form", step)
+    return _form_step(
+        request, pk, forms.RevokeForm, "revoke_form", step, with_delegation=True
+    )
+
+
+@login_required
+@require_POST
+def request_respond(request, pk):
+    def step(delegation, form):
+        data = form.cleaned_data
+        township = get_object_or_404(delegation.townships.all(), pk=data["township"])
+        workflow.respond_to_objection(request.user, delegation, township, data["response"])
+        return _("The answer to the objection was recorded.")
+
+    return _form_step(request, pk, forms.ResponseForm, "response_form", step)
 
 
 # --------------------------------------------------------------------------- item search
@@ -499,7 +544,8 @@ def item_search(request):
     q = " ".join(request.GET.get("q", "").split())[:100]
     if not q:
         return JsonResponse({"results": []})
-    items = _catalog(request.user, _user_county_id(request.user)).select_related("department")
+    county = access.user_county(request.user)
+    items = _catalog(request.user, county.pk if county else None).select_related("department")
     for word in q.split(" "):
         items = items.filter(
             Q(code__icontains=word) | Q(name__icontains=word) | Q(sub_item__icontains=word)

@@ -152,9 +152,10 @@ class SheetResource(Resource):
 
     kind = ""
 
-    def __init__(self, county=None, **kwargs):
+    def __init__(self, county=None, register_aliases=False, **kwargs):
         super().__init__(**kwargs)
         self.county = county
+        self.register_aliases = register_aliases
 
     @classmethod
     def get_display_name(cls):
@@ -172,6 +173,7 @@ class SheetResource(Resource):
             county=self.county,
             user=kwargs.get("user"),
             dry_run=dry_run,
+            register_aliases=self.register_aliases,
         )
         return report_to_result(report)
 
@@ -238,6 +240,11 @@ class ExcelImportForm(ImportForm):
 
 class ExcelConfirmImportForm(ConfirmImportForm):
     county = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput())
+    register_aliases = forms.BooleanField(
+        label=_("Register the department names read by their normalised form (listed below) "
+                "as aliases of their departments"),
+        required=False,
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -293,10 +300,11 @@ class ExcelImportExportMixin(ImportExportMixin):
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
-        county = None
+        county, register_aliases = None, False
         if form is not None and form.is_bound and hasattr(form, "cleaned_data"):
             county = form.cleaned_data.get("county")
-        return {"county": county}
+            register_aliases = bool(form.cleaned_data.get("register_aliases"))
+        return {"county": county, "register_aliases": register_aliases}
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ExcelFileError):

@@ -205,29 +205,39 @@ def default_queryset(kind, *, county, township=None, as_of=None):
 
 def _xlsx(sheet: spec.Sheet, title: str | None, rows, *, example=False, notes=None) -> bytes:
     from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet.title)
+    _layout(ws, sheet, title)
+    styles = _styles(ws, example)
+    for values in rows:
+        ws.append([_cell(ws, value, styles) for value in values])
+    if notes is not None:
+        _notes_sheet(workbook, sheet, notes)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _layout(ws, sheet, title):
+    """Column widths, the frozen header, the title row and the header row."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(sheet.title)
-    width = len(sheet.columns)
-    last = get_column_letter(width)
     for index, column in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
     header_row = 2 if title else 1
     ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"1:{header_row}"
-
-    wrap = Alignment(wrap_text=True, vertical="top")
-    thin = Side(style="thin", color="999999")
     if title:
         cell = WriteOnlyCell(ws, value=title)
         cell.font = Font(bold=True, size=14)
         cell.alignment = Alignment(horizontal="center", vertical="center")
         ws.row_dimensions[1].height = 30
-        ws.merged_cells.add(f"A1:{last}1")
+        ws.merged_cells.add(f"A1:{get_column_letter(len(sheet.columns))}1")
         ws.append([cell])
+    thin = Side(style="thin", color="999999")
     header_cells = []
     for column in sheet.columns:
         cell = WriteOnlyCell(ws, value=column.header)
@@ -238,8 +248,15 @@ def _xlsx(sheet: spec.Sheet, title: str | None, rows, *, example=False, notes=No
         header_cells.append(cell)
     ws.append(header_cells)
 
-    # Styles are set once on prototype cells and their style arrays copied to every cell:
-    # assigning style objects cell by cell costs more than writing the file.
+
+def _styles(ws, example) -> dict:
+    """Styles set once on prototype cells, whose style arrays are copied to every cell:
+    assigning style objects cell by cell costs more than writing the file."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+
     def prototype(**attributes):
         cell = WriteOnlyCell(ws)
         cell.alignment = wrap
@@ -249,41 +266,35 @@ def _xlsx(sheet: spec.Sheet, title: str | None, rows, *, example=False, notes=No
             setattr(cell, name, value)
         return cell._style
 
-    text_style = prototype()
-    quoted_style = prototype(quotePrefix=True)
-    date_style = prototype(number_format="yyyy-mm-dd")
-    decimal_style = prototype(number_format="0.00")
-    for values in rows:
-        cells = []
-        for value in values:
-            if value is None or value == "":
-                cells.append(None)  # an empty cell is not written at all
-                continue
-            cell = WriteOnlyCell(ws)
-            style = text_style
-            if isinstance(value, str):
-                if value:
-                    cell.value = ooxml_escape(value)
-                    cell.data_type = "s"  # text, never a formula
-                    if is_formula_like(value):
-                        style = quoted_style
-            elif isinstance(value, datetime.date):
-                cell.value = value
-                style = date_style
-            elif isinstance(value, Decimal):
-                cell.value = value
-                style = decimal_style
-            else:
-                cell.value = value
-            cell._style = copy(style)
-            cells.append(cell)
-        ws.append(cells)
+    return {
+        "text": prototype(),
+        "quoted": prototype(quotePrefix=True),
+        "date": prototype(number_format="yyyy-mm-dd"),
+        "decimal": prototype(number_format="0.00"),
+    }
 
-    if notes is not None:
-        _notes_sheet(workbook, sheet, notes)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def _cell(ws, value, styles):
+    """A write-only cell for ``value`` (None for an empty one: it is not written at all)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or value == "":
+        return None
+    cell = WriteOnlyCell(ws)
+    style = styles["text"]
+    if isinstance(value, str):
+        cell.value = ooxml_escape(value)
+        cell.data_type = "s"  # text, never a formula
+        if is_formula_like(value):
+            style = styles["quoted"]
+    else:
+        cell.value = value
+        if isinstance(value, datetime.date):
+            style = styles["date"]
+        elif isinstance(value, Decimal):
+            style = styles["decimal"]
+    cell._style = copy(style)
+    return cell
 
 
 def _notes_sheet(workbook, sheet: spec.Sheet, notes):

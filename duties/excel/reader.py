@@ -1,5 +1,6 @@
-"""Reading a user's file into a table: file checks and limits, header-row detection, header
-normalisation and aliases (contracts.md §1).
+"""Reading a user's file into a table: file checks and limits (duties.excel.archive for what
+an .xlsx unpacks to), the raw grid of cells, and its header placed by duties.excel.headers
+(contracts.md §1).
 
 Everything here is independent of the database; the importers turn a ``Table`` into rows.
 """
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from duties.excel.archive import check_xlsx_archive, too_long_cell_message
 from duties.excel.errors import ExcelFileError
-from duties.excel.spec import IGNORED_HEADERS, Sheet, normalise_header
+from duties.excel.headers import HEADER_SEARCH_ROWS, HeaderMatch, find_header
+from duties.excel.spec import Sheet
 
-HEADER_SEARCH_ROWS = 10  # the header row is looked for in the first 10 rows
 MAX_COLUMNS = 80  # columns beyond this are not read (the widest sheet has 12)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 100_000
@@ -151,6 +153,27 @@ def _count_data_rows_streaming(ws, stop_after: int) -> int:
 
 def _read_xlsx_grid(ws, first_data_row: int) -> Grid:
     """All rows of ``ws``; refuses more than the row limit before anything is built."""
+    _check_declared_rows(ws, first_data_row)
+    # Values only (the fast path); a formula then reads as its text ("=SUM(…)"), so cells
+    # whose value looks like one are checked against the cells' types afterwards.
+    limit = max_rows()
+    rows, suspects, data_rows = [], set(), 0
+    for number, cells in enumerate(
+        ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
+    ):
+        values = list(cells)
+        blank = _clean_row(number, values, suspects)
+        rows.append(values)
+        if number >= first_data_row and not blank:
+            data_rows += 1
+            if data_rows > limit:
+                raise ExcelFileError(_too_many_rows_message())
+    formulas = _formulas(ws, rows, suspects) if suspects else set()
+    _fill_vertical_merges(ws, rows, formulas, first_data_row)
+    return Grid(ws.title, rows, formulas)
+
+
+def _check_declared_rows(ws, first_data_row):
     limit = max_rows()
     try:
         declared = ws.max_row  # from the sheet's <dimension>, when the writer recorded one
@@ -161,50 +184,46 @@ def _read_xlsx_grid(ws, first_data_row: int) -> Grid:
         if _count_data_rows_streaming(ws, limit + first_data_row) - first_data_row + 1 > limit:
             raise ExcelFileError(_too_many_rows_message())
 
-    # Values only (the fast path); a formula then reads as its text ("=SUM(…)"), so cells
-    # whose value looks like one are checked against the cells' types afterwards.
-    rows = []
-    suspects = set()
-    data_rows = 0
-    plain = (int, float, datetime.datetime, datetime.date, datetime.time, datetime.timedelta)
-    for number, cells in enumerate(
-        ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
-    ):
-        values = list(cells)
-        blank = True
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if value.startswith("="):
-                    suspects.add((number, index))
-                elif "_x" in value:
-                    values[index] = ooxml_unescape(value)
-                if blank and value.strip():
-                    blank = False
-            else:
-                if not isinstance(value, plain):  # an array formula, or other non-value
-                    suspects.add((number, index))
+
+_PLAIN = (int, float, datetime.datetime, datetime.date, datetime.time, datetime.timedelta)
+
+
+def _clean_row(number, values, suspects) -> bool:
+    """Undo OOXML escapes in place and note the cells that may hold a formula; whether the
+    row is blank."""
+    blank = True
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if value.startswith("="):
+                suspects.add((number, index))
+            elif "_x" in value:
+                values[index] = ooxml_unescape(value)
+            if blank and value.strip():
                 blank = False
-        rows.append(values)
-        if number >= first_data_row and not blank:
-            data_rows += 1
-            if data_rows > limit:
-                raise ExcelFileError(_too_many_rows_message())
+        else:
+            if not isinstance(value, _PLAIN):  # an array formula, or other non-value
+                suspects.add((number, index))
+            blank = False
+    return blank
+
+
+def _formulas(ws, rows, suspects) -> set:
+    """The suspect cells that really hold a formula (the others get their text back)."""
     formulas = set()
-    if suspects:
-        suspect_rows = {number for number, _index in suspects}
-        for number, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-            if number not in suspect_rows:
+    suspect_rows = {number for number, _index in suspects}
+    for number, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
+        if number not in suspect_rows:
+            continue
+        for index, cell in enumerate(cells):
+            if (number, index) not in suspects:
                 continue
-            for index, cell in enumerate(cells):
-                if (number, index) in suspects:
-                    if cell.data_type == "f":
-                        formulas.add((number, index))
-                    elif isinstance(cell.value, str):
-                        rows[number - 1][index] = ooxml_unescape(cell.value)
-    _fill_vertical_merges(ws, rows, formulas, first_data_row)
-    return Grid(ws.title, rows, formulas)
+            if cell.data_type == "f":
+                formulas.add((number, index))
+            elif isinstance(cell.value, str):
+                rows[number - 1][index] = ooxml_unescape(cell.value)
+    return formulas
 
 
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
@@ -224,7 +243,8 @@ def _merged_ranges(ws):
             if not chunk:
                 break
             data = tail + chunk
-            found.update(_MERGE_RE.findall(data))
+            if b"mergeCell" in data:  # a plain search first: the regex would try every "<"
+                found.update(_MERGE_RE.findall(data))
             tail = data[-256:]
     return found
 
@@ -285,96 +305,12 @@ def _read_csv_grid(data: bytes) -> Grid:
                 if data_rows > limit + HEADER_SEARCH_ROWS:
                     raise ExcelFileError(_too_many_rows_message())
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ExcelFileError(too_long_cell_message()) from None
         raise ExcelFileError(
             _("The CSV file cannot be read: %(error)s") % {"error": str(error)}
         ) from None
     return Grid("", rows, set())
-
-
-# --------------------------------------------------------------------------- headers
-
-
-@dataclass
-class HeaderMatch:
-    score: int
-    first_row: int  # Excel row number of the (first) header row
-    last_row: int  # Excel row number of the last header row (first_row or first_row + 1)
-    columns: dict  # key -> column index
-    labels: dict  # key -> header as written in the file
-    unknown: list  # headers of columns that were not recognised
-    duplicates: list  # headers of columns whose key an earlier column already had
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _display(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _match_row(sheet: Sheet, lookup: dict, top: list, bottom: list | None, first_row: int):
-    """Map the columns of a one-row (``bottom`` None) or two-row header."""
-    columns, labels, unknown, duplicates = {}, {}, [], []
-    width = max(len(top), len(bottom or []))
-    parent = ""
-    for index in range(width):
-        top_text = _text(top[index]) if index < len(top) else ""
-        bottom_text = _text(bottom[index]) if bottom is not None and index < len(bottom) else ""
-        if top_text:
-            parent = top_text
-        candidates = []  # (normalised name, label)
-        if bottom is not None and bottom_text:
-            if parent:
-                candidates.append((f"{normalise_header(parent)}/{normalise_header(bottom_text)}",
-                                   f"{_display(parent)}/{_display(bottom_text)}"))
-            candidates.append((normalise_header(bottom_text), _display(bottom_text)))
-        elif top_text:
-            candidates.append((normalise_header(top_text), _display(top_text)))
-            if bottom is not None:
-                parent = ""  # a header spanning both rows ends any merged group
-        if not candidates:
-            continue
-        key = next((lookup[name] for name, _label in candidates if name in lookup), None)
-        label = candidates[-1][1] if key is None else next(
-            label for name, label in candidates if name in lookup
-        )
-        if key is None:
-            if candidates[-1][0] not in IGNORED_HEADERS and candidates[0][0] not in IGNORED_HEADERS:
-                unknown.append(candidates[0][1])
-            continue
-        if key in columns:
-            duplicates.append(label)
-            continue
-        columns[key] = index
-        labels[key] = label
-    last_row = first_row + (1 if bottom is not None else 0)
-    return HeaderMatch(len(columns), first_row, last_row, columns, labels, unknown, duplicates)
-
-
-def find_header(sheet: Sheet, head: list[list]) -> HeaderMatch | None:
-    """The best header among the first rows: a single row, or two rows with merged parents
-    (``职责边界划分`` over ``县级部门 | 乡镇（街道）``). Title lines above score nothing."""
-    lookup = sheet.lookup()
-    best, best_rank = None, None
-    for index in range(min(HEADER_SEARCH_ROWS, len(head))):
-        top = head[index]
-        if all(_is_blank(v) for v in top):
-            continue
-        candidates = [_match_row(sheet, lookup, top, None, index + 1)]
-        if index + 1 < len(head) and not all(_is_blank(v) for v in head[index + 1]):
-            candidates.append(_match_row(sheet, lookup, top, head[index + 1], index + 1))
-        for match in candidates:
-            # More recognised columns wins; on a tie a one-row header wins (a title line
-            # above a one-row header must not pass for the parent row of a two-row header).
-            rank = (match.score, match.first_row == match.last_row)
-            if match.score and (best_rank is None or rank > best_rank):
-                best, best_rank = match, rank
-    return best
 
 
 # --------------------------------------------------------------------------- tables
@@ -397,7 +333,13 @@ class Table:
 
     @property
     def unknown_columns(self) -> list:
-        return self.header.unknown + self.header.duplicates
+        """The headers, as written, of the columns that are not imported."""
+        return self.header.unknown
+
+    @property
+    def warnings(self) -> list:
+        """HeaderWarning: the columns a field could have come from but did not."""
+        return self.header.warnings
 
     def label(self, key: str) -> str:
         return self.header.labels.get(key, key)
@@ -411,6 +353,7 @@ def read_table(data: bytes, file_name: str, sheet: Sheet) -> Table:
     for any file-level problem (including a missing required column)."""
     file_format = check_file(data, file_name)
     if file_format == XLSX:
+        check_xlsx_archive(data, _not_xlsx_message())
         workbook = _open_workbook(data)
         try:
             grid, header = _pick_xlsx_sheet(workbook, sheet)
@@ -427,6 +370,16 @@ def read_table(data: bytes, file_name: str, sheet: Sheet) -> Table:
             _raise_no_header(sheet)
     _check_required(sheet, header)
 
+    rows = _data_rows(grid, header)
+    if len(rows) > max_rows():
+        raise ExcelFileError(_too_many_rows_message())
+    if not rows:
+        raise ExcelFileError(_("The file has no data rows below the header."))
+    return Table(file_name, file_format, grid.name, header, rows, grid.formulas)
+
+
+def _data_rows(grid, header):
+    """[(Excel row number, values)] of the rows below the header with data in a placed column."""
     mapped = set(header.columns.values())
     rows = []
     for number in range(header.last_row + 1, len(grid.rows) + 1):
@@ -435,11 +388,7 @@ def read_table(data: bytes, file_name: str, sheet: Sheet) -> Table:
             index in mapped and not _is_blank(value) for index, value in enumerate(values)
         ) or any((number, index) in grid.formulas for index in mapped):
             rows.append((number, values))
-    if len(rows) > max_rows():
-        raise ExcelFileError(_too_many_rows_message())
-    if not rows:
-        raise ExcelFileError(_("The file has no data rows below the header."))
-    return Table(file_name, file_format, grid.name, header, rows, grid.formulas)
+    return rows
 
 
 def _pick_xlsx_sheet(workbook, sheet: Sheet):
@@ -448,7 +397,7 @@ def _pick_xlsx_sheet(workbook, sheet: Sheet):
     for ws in workbook.worksheets:
         head = _sheet_head(ws)
         match = find_header(sheet, head)
-        if match is not None and (best is None or match.score > best[1].score):
+        if match is not None and (best is None or match.rank > best[1].rank):
             best = (ws, match)
     if best is None:
         _raise_no_header(sheet)
@@ -467,8 +416,16 @@ def _raise_no_header(sheet: Sheet):
 
 
 def _check_required(sheet: Sheet, header: HeaderMatch):
-    missing = [c.header for c in sheet.columns if c.required and c.key not in header.columns]
-    if missing:
-        raise ExcelFileError(
-            _("The required column “%(column)s” is missing.") % {"column": "”、“".join(missing)}
-        )
+    missing = [c for c in sheet.columns if c.required and c.key not in header.columns]
+    if not missing:
+        return
+    message = _("The required column “%(column)s” is missing.") % {
+        "column": "”、“".join(c.header for c in missing)
+    }
+    for column in missing:
+        guesses = [w.label for w in header.warnings if w.key == column.key]
+        if guesses:
+            message += " " + _(
+                "The column “%(label)s” may be it: name it “%(column)s” and import again."
+            ) % {"label": "”、“".join(guesses), "column": column.header}
+    raise ExcelFileError(message)

@@ -118,28 +118,13 @@ DEPARTMENT_KIND_LABELS = {
     "other": "其他",
 }
 
-# Extra spellings accepted on import (after whitespace is removed and brackets normalised).
-CATEGORY_VARIANTS = {
-    "许可": "licensing",
-    "处罚": "penalty",
-    "强制": "coercion",
-    "行政强制措施": "coercion",
-    "行政强制执行": "coercion",
-    "征收": "levy",
-    "行政征用": "levy",
-    "行政征收征用": "levy",
-    "给付": "payment",
-    "检查": "inspection",
-    "行政监督检查": "inspection",
-    "确认": "confirmation",
-    "奖励": "reward",
-    "裁决": "adjudication",
-    "其他权力": "other_power",
-    "其他职权": "other_power",
-    "其他行政职权": "other_power",
-    "公共服务事项": "public_service",
+# Extra spellings accepted on import (after whitespace is removed and brackets normalised;
+# 权力类型 is read by rules, duties.excel.categories).
+SOURCE_VARIANTS = {
+    "法定职权": "statutory", "法定职责": "statutory", "自有": "statutory",
+    "赋予": "granted", "下放": "granted", "赋权下放": "granted", "放权": "granted", "授权": "granted",
+    "委托实施": "entrusted", "委托下放": "entrusted",
 }
-SOURCE_VARIANTS = {"法定职权": "statutory", "法定职责": "statutory", "赋予": "granted"}
 ADMISSION_MODE_VARIANTS = {"准入": "assign", "交办事项": "assign"}
 TOWNSHIP_KIND_VARIANTS = {"街道办事处": "subdistrict", "民族乡": "township", "建制镇": "town"}
 # 一类 / 二类 / 三类 (used by some provinces) map largest-first.
@@ -249,9 +234,11 @@ SHEETS: dict[str, Sheet] = {
         "权责清单",
         (
             _code(example="QZ-990101-001"),
-            Column("category", "权力类型", ("职权类型", "事项类型", "事项类别", "类别", "权力类别", "职权类别"), width=12,
+            Column("category", "权力类型", ("职权类型", "事项类型", "事项类别", "类别", "权力类别", "职权类别"),
+                   required=True, width=12,
                    note="行政许可、行政处罚、行政强制、行政征收、行政给付、行政检查、行政确认、行政奖励、行政裁决、"
-                        "其他行政权力、公共服务或其他；“行政许可（国办）”等写法按“行政许可”导入；不填为“其他”。",
+                        "其他行政权力、公共服务或其他；“行政许可类”“行政许可（国办）”“其它行政权力”“行政备案”等写法"
+                        "按规则归入对应类别；单元格不填为“其他”。此列必须有。",
                    example="行政处罚"),
             Column("name", "事项名称", ("权力名称", "职权名称", "项目名称", "主项名称", "事项", "权力事项名称"),
                    required=True, width=30, note="事项（主项）名称。必填。",
@@ -351,7 +338,8 @@ SHEETS: dict[str, Sheet] = {
 }
 
 GENERAL_NOTES = (
-    "1. 第一行为表头，请勿修改列名；列的顺序可以调整，多余的列会被忽略。",
+    "1. 表头写本表的列名或别名最稳妥；各地清单的写法（如“赋权事项”“事项依据”“职权类别”）也按列名的意思识别。"
+    "列的顺序可以调整；识别不了的列不会导入，并在预览中列出。",
     "2. 示例行仅作说明，导入前请删除。",
     "3. 同一文件中同一事项只能出现一次；文件中任何一行有错误时，整个文件都不会导入。",
     "4. 请直接填写数值，不要使用公式。",

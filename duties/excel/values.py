@@ -1,5 +1,6 @@
-"""Turning cell values into field values: text, numbers, dates, choices, departments and the
-适用乡镇 scope. Each parser raises CellError with the reason shown to the user."""
+"""Turning cell values into field values: text, numbers, dates, choices and the 适用乡镇 scope
+(权力类型: duties.excel.categories; departments: duties.excel.departments). Each parser raises
+CellError with the reason shown to the user."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from duties.excel.spec import (
     normalise_header,
 )
 
-_SPACES_RE = re.compile(r"\s+")
-_BRACKETED_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_LINE_BREAK_RE = re.compile(r"\s*[\r\n]+\s*")
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_WIDE_RE = re.compile(f"[{_CJK}]")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -40,6 +42,21 @@ def text(value) -> str:
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return str(value).strip()
+
+
+def one_line(value) -> str:
+    """A cell that holds one line (a name, a code, a document number) as text: a line break
+    the cell was hard-wrapped at is removed — between two Chinese characters (or full-width
+    punctuation) without a trace, elsewhere as one space."""
+    raw = text(value)
+    if "\n" not in raw and "\r" not in raw:
+        return raw
+    parts = [part for part in _LINE_BREAK_RE.split(raw.strip()) if part]
+    joined = parts[0] if parts else ""
+    for part in parts[1:]:
+        wide = _WIDE_RE.match(joined[-1]) and _WIDE_RE.match(part[0])
+        joined += part if wide else " " + part
+    return joined
 
 
 def key(value) -> str:
@@ -75,32 +92,6 @@ def parse_choice(value, labels: dict, variants: dict, default: str, *, what: str
     )
 
 
-def parse_category(value, labels: dict, variants: dict) -> str:
-    """权力类型 with local variants: "行政许可(国办)", "行政许可（省级）", "行政处罚类", "许可"…"""
-    raw = text(value)
-    if not raw:
-        return "other"
-    k = key(raw).replace("其它", "其他")
-    table = {label: code for code, label in labels.items()}
-    stripped = _BRACKETED_RE.sub("", k)
-    for candidate in (k, stripped, stripped.removesuffix("事项"), stripped.removesuffix("类"),
-                      stripped.removesuffix("类事项")):
-        if candidate in table:
-            return table[candidate]
-        if candidate in variants:
-            return variants[candidate]
-        if candidate.lower() in labels:
-            return candidate.lower()
-    # "行政许可（审批）类" and the like: the longest canonical name it starts with.
-    for label in sorted(table, key=len, reverse=True):
-        if len(label) > 2 and stripped.startswith(label):
-            return table[label]
-    raise CellError(
-        _("Unknown category “%(value)s”; use one of %(choices)s.")
-        % {"value": raw, "choices": "、".join(labels.values())}
-    )
-
-
 def parse_int(value, *, minimum=0, maximum=2_147_483_647, suffixes=("名", "人", "个")):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -126,9 +117,8 @@ def parse_int(value, *, minimum=0, maximum=2_147_483_647, suffixes=("名", "人"
     return number
 
 
-def parse_decimal(value, *, places=2, max_digits=12, positive=False, suffixes=()):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+def _decimal(value, suffixes) -> Decimal:
+    """The number a cell holds (no rounding), CellError when it holds none."""
     if isinstance(value, bool):
         raise CellError(_("“%(value)s” is not a number.") % {"value": value})
     if isinstance(value, (int, Decimal)):
@@ -145,8 +135,14 @@ def parse_decimal(value, *, places=2, max_digits=12, positive=False, suffixes=()
             raise CellError(_("“%(value)s” is not a number.") % {"value": text(value)}) from None
     if not number.is_finite():
         raise CellError(_("“%(value)s” is not a number.") % {"value": text(value)})
-    quantum = Decimal(1).scaleb(-places)
-    rounded = number.quantize(quantum)
+    return number
+
+
+def parse_decimal(value, *, places=2, max_digits=12, positive=False, suffixes=()):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _decimal(value, suffixes)
+    rounded = number.quantize(Decimal(1).scaleb(-places))
     if rounded != number:
         raise CellError(
             _("%(value)s has more than %(places)s decimal places.")
@@ -156,9 +152,8 @@ def parse_decimal(value, *, places=2, max_digits=12, positive=False, suffixes=()
         raise CellError(_("The number must be greater than 0."))
     if rounded < 0:
         raise CellError(_("The number cannot be negative."))
-    if len(rounded.as_tuple().digits) > max_digits or abs(rounded) >= Decimal(10) ** (
-        max_digits - places
-    ):
+    too_many_digits = len(rounded.as_tuple().digits) > max_digits
+    if too_many_digits or abs(rounded) >= Decimal(10) ** (max_digits - places):
         raise CellError(_("%(value)s is too large.") % {"value": text(value)})
     return rounded
 
@@ -185,70 +180,49 @@ def parse_date(value):
 # --------------------------------------------------------------------------- look-ups
 
 
-class DepartmentIndex:
-    """The departments of one county, found by code, full name, short name or alias; also by
-    the full name without the county's name in front ("应急管理局" for "示范县应急管理局")."""
-
-    def __init__(self, county, departments):
-        self.by_id = {}
-        layers = [{}, {}, {}, {}, {}]  # code, name, short name, alias, derived
-        for department in departments:
-            self.by_id[department.pk] = department
-            layers[0].setdefault(key(department.code), set()).add(department.pk)
-            layers[1].setdefault(key(department.name), set()).add(department.pk)
-            if department.short_name:
-                layers[2].setdefault(key(department.short_name), set()).add(department.pk)
-            for alias in getattr(department, "alias_names", ()):
-                layers[3].setdefault(key(alias), set()).add(department.pk)
-            if county is not None and department.name.startswith(county.name):
-                bare = department.name[len(county.name):]
-                for derived in (bare, "县" + bare, "区" + bare, "市" + bare):
-                    if derived:
-                        layers[4].setdefault(key(derived), set()).add(department.pk)
-        self.layers = layers
-
-    def find(self, value):
-        """The department a cell names (None for a blank cell); CellError otherwise."""
-        raw = text(value)
-        if not raw:
-            return None
-        k = key(raw)
-        for layer in self.layers:
-            found = layer.get(k)
-            if found:
-                if len(found) > 1:
-                    names = "、".join(sorted(self.by_id[pk].name for pk in found))
-                    raise CellError(
-                        _("“%(value)s” could be several departments (%(names)s); use the "
-                          "department's code or full name.") % {"value": raw, "names": names}
-                    )
-                return self.by_id[next(iter(found))]
-        raise CellError(
-            _("Unknown department “%(value)s”: no department of this county has that code, "
-              "name, short name or alias.") % {"value": raw}
-        )
-
-
 class TownshipIndex:
     """The townships of one county, by name or 9-digit code."""
 
     def __init__(self, townships):
         self.townships = list(townships)
+        self._scopes = {}
         self.by_key = {}
         for township in self.townships:
             self.by_key.setdefault(key(township.code), township)
             self.by_key.setdefault(key(township.name), township)
 
     def parse_scope(self, value):
-        """``(all_townships, [townships])`` from a 适用乡镇 cell."""
+        """``(all_townships, [townships])`` from a 适用乡镇 cell (the same text is read once)."""
         raw = text(value)
+        if raw not in self._scopes:
+            try:
+                self._scopes[raw] = self._parse_scope(raw)
+            except CellError as error:
+                self._scopes[raw] = error
+        found = self._scopes[raw]
+        if isinstance(found, CellError):
+            raise CellError(found.message)
+        return found
+
+    def _parts(self, raw):
+        """The names of a 适用乡镇 cell. A separator splits names, except inside a name the
+        cell was hard-wrapped at ("东城\n镇"): a piece that names no township is joined with
+        the next when the two together name one."""
+        parts = [p.strip(" \u3000\t") for p in SCOPE_SEPARATORS_RE.split(raw)]
+        parts = [p for p in parts if p]
+        joined = []
+        for part in parts:
+            if joined and key(joined[-1]) not in self.by_key and key(joined[-1] + part) in self.by_key:
+                joined[-1] += part
+            else:
+                joined.append(part)
+        return joined
+
+    def _parse_scope(self, raw):
         if not raw or key(raw) in ALL_TOWNSHIPS_WORDS:
             return True, []
         found, unknown = {}, []
-        for part in SCOPE_SEPARATORS_RE.split(raw):
-            part = part.strip(" \u3000\t")
-            if not part:
-                continue
+        for part in self._parts(raw):
             township = self.by_key.get(key(part))
             if township is None:
                 unknown.append(part)

@@ -8,12 +8,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import SHORT_TEXT
 from delegations.models import Assignment
 from duties import checker
-from duties.models import Category, ListKind
+from duties.models import Category, DutyItem, ListKind
 from duties.web.listing import SOURCE_CHOICES
+from townships.models import Department
 
 DATE_FORMAT = "%Y-%m-%d"
+
+
+def max_length(model, field: str) -> int:
+    """The length limit of a model field, so that forms refuse what the model would."""
+    return model._meta.get_field(field).max_length
+
+
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 
 
@@ -47,7 +56,7 @@ class ListFilterForm(forms.Form):
     )
     q = forms.CharField(
         label=_("Search"),
-        max_length=200,
+        max_length=SHORT_TEXT,
         required=False,
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("name, code, basis or duty")}
@@ -56,7 +65,9 @@ class ListFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All categories"))] + Category.choices, required=False
     )
-    department = forms.CharField(label=_("Department"), max_length=32, required=False)
+    department = forms.CharField(
+        label=_("Department"), max_length=max_length(Department, "code"), required=False
+    )
     source = forms.ChoiceField(
         label=_("Source"), choices=[("", _("All sources"))] + SOURCE_CHOICES, required=False
     )
@@ -113,22 +124,24 @@ class ReportForm(forms.Form):
     """A township's report of work pushed onto it (becomes an Assignment)."""
 
     department = forms.ChoiceField(label=_("Department that handed down the work"))
-    title = forms.CharField(label=_("Task"), max_length=300)
+    title = forms.CharField(label=_("Task"), max_length=max_length(Assignment, "title"))
     channel = forms.ChoiceField(label=_("How it was handed down"), choices=Assignment.Channel.choices)
     responsibility = forms.ChoiceField(
         label=_("Responsibility asked of the township"),
         choices=Assignment.Responsibility.choices,
         initial=Assignment.Responsibility.MAIN,
     )
-    document_no = forms.CharField(label=_("Document no."), max_length=100, required=False)
+    document_no = forms.CharField(
+        label=_("Document no."), max_length=max_length(Assignment, "document_no"), required=False
+    )
     assigned_on = IsoDateField(label=_("Date handed down"))
     duty_item = forms.CharField(
-        label=_("Matching list item code"), max_length=64, required=False,
+        label=_("Matching list item code"), max_length=max_length(DutyItem, "code"), required=False,
         help_text=_("Filled in from the best match; clear it if the match is wrong."),
     )
     description = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=max_length(Assignment, "description"),
     )
 
     def __init__(self, *args, departments=(), **kwargs):

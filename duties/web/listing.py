@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils import timezone
 
-from duties import history, services
+from duties import services
 from duties.models import AdmissionMode, Category, ListEntry, ListKind, PowerSource
 from townships import access
 
@@ -56,7 +57,7 @@ def township_entries(township, user, as_of=None) -> list[ListEntry]:
     """Every entry of the township's four lists that ``user`` may see, in force today, or as
     they stood at the end of ``as_of``. One query (three for a past day)."""
     if as_of is not None:
-        return history.entries_as_of(township, as_of, scope=visibility(user))
+        return services.entries_as_of(township, as_of, scope=visibility(user))
     return list(
         services.current_entries(township, entries=visible_entries(user)).defer(*_DEFERRED)
     )
@@ -196,10 +197,9 @@ def departments_in(entries) -> list:
 def county_counts(county, townships, user) -> dict[int, dict[str, int]]:
     """Per township (of ``county``): {kind: number of visible entries in force today}.
     Two queries whatever the number of townships and entries."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    visible = visible_entries(user).filter(item__county_id=county.pk).in_force_on(today)
+    visible = visible_entries(user).filter(item__county_id=county.pk).effective_on(
+        timezone.localdate()
+    )
     county_wide = Counter()
     for row in visible.filter(all_townships=True).values("kind").annotate(n=Count("id")):
         county_wide[row["kind"]] = row["n"]

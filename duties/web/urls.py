@@ -1,8 +1,9 @@
-"""URLs of the public and township pages and of the office dashboard (namespace ``pages``)."""
+"""URLs of the public and township pages and, from ``delegations.flags.urls``, of the flag
+pages (namespace ``pages``)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from duties.web import flagview, views
+from duties.web import views
 
 app_name = "pages"
 
@@ -23,6 +24,5 @@ urlpatterns = [
         views.township_report_done,
         name="township_report_done",
     ),
-    path("dashboard/", flagview.dashboard, name="dashboard"),
-    path("dashboard/flags/", flagview.flag_list, name="flag_list"),
+    path("", include("delegations.flags.urls")),
 ]

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from delegations.models import Assignment
+from delegations import dashboard
 from delegations.assignments import report_assignment
+from delegations.models import Assignment
 from duties import checker, history
 from duties.models import AdmissionMode, DutyItem, ListEntry, ListKind, PowerSource
 from duties.excel.exporters import export_entries, export_queryset, file_name_for
@@ -56,15 +57,10 @@ def _county_or_404(code) -> County:
         raise Http404(_("No county has the code %(code)s.") % {"code": code})
 
 
-def _role_context(request) -> dict:
-    user = request.user
-    return {"nav_role": access.role_of(user) if user.is_authenticated else None}
-
-
 def county_index(request):
     """The public entry page: every county, with its number of townships."""
     counties = County.objects.annotate(n_townships=Count("townships")).order_by("code")
-    return render(request, "public/index.html", {**_role_context(request), "counties": counties})
+    return render(request, "public/index.html", {"counties": counties})
 
 
 def county_page(request, code):
@@ -80,7 +76,6 @@ def county_page(request, code):
         request,
         "public/county.html",
         {
-            **_role_context(request),
             "county": county,
             "rows": rows,
             "tab_labels": [TAB_LABELS[ListKind(kind)] for kind in listing.KINDS],
@@ -150,7 +145,6 @@ def township_page(request, code):
         for value, label, n in listing.counts_by_category(tab_entries)
     ]
     context = {
-        **_role_context(request),
         "township": township,
         "county": township.county,
         "form": form,
@@ -246,7 +240,6 @@ def township_changes(request, code):
         request,
         "public/changes.html",
         {
-            **_role_context(request),
             "township": township,
             "county": township.county,
             "form": form,
@@ -267,15 +260,19 @@ def _report_initial(result, text):
     department = None
     if best and result.verdict != checker.VERDICT_NONE:
         department = listing.entry_department(best.entry)
-    first_line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    text = text or ""
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    title_limit = ReportForm.base_fields["title"].max_length
     return {
-        "title": first_line[:300],
+        "title": first_line[:title_limit],
         "duty_item": item.code if item else "",
         "department": department.code if department else "",
         "assigned_on": timezone.localdate().isoformat(),
         "channel": Assignment.Channel.NOTICE,
         "responsibility": Assignment.Responsibility.MAIN,
-        "description": (text or "")[:5000] if len(text or "") > 300 else "",
+        "description": text[: ReportForm.base_fields["description"].max_length]
+        if len(text) > title_limit
+        else "",
     }
 
 
@@ -305,7 +302,6 @@ def township_check(request, code):
         request,
         "public/check.html",
         {
-            **_role_context(request),
             "township": township,
             "county": township.county,
             "form": form,
@@ -369,15 +365,13 @@ def township_report(request, code):
     return render(
         request,
         "public/report.html",
-        {**_role_context(request), "township": township, "county": township.county, "form": form},
+        {"township": township, "county": township.county, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
 
 def township_report_done(request, code, pk):
     """The recorded report and the flags it raised."""
-    from duties.web import flagview
-
     township = _township_or_404(code)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -390,12 +384,11 @@ def township_report_done(request, code, pk):
         ),
         pk=pk,
     )
-    flags = flagview.flags_for_assignment(request.user, township, assignment)
+    flags = dashboard.flags_of_assignment(request.user, township, assignment)
     return render(
         request,
         "public/report_done.html",
         {
-            **_role_context(request),
             "township": township,
             "county": township.county,
             "assignment": assignment,

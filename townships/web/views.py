@@ -14,12 +14,11 @@ from django.views.decorators.http import require_GET
 from delegations import workflow
 from delegations.models import Delegation, TownshipOpinion
 from townships import access
-from townships.web.mixins import RoleContextMixin, role_context
 
 HOME_LIST_LENGTH = 8
 
 
-class LoginView(RoleContextMixin, auth_views.LoginView):
+class LoginView(auth_views.LoginView):
     """The login page; failed attempts are counted and throttled by django-axes."""
 
     template_name = "registration/login.html"
@@ -42,7 +41,7 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-class PasswordChangeView(RoleContextMixin, auth_views.PasswordChangeView):
+class PasswordChangeView(auth_views.PasswordChangeView):
     """Change one's password; the new one must pass AUTH_PASSWORD_VALIDATORS."""
 
     template_name = "registration/password_change_form.html"
@@ -83,4 +82,4 @@ def home(request):
     elif role == access.DEPARTMENT:
         context["department"] = access.department_of(user)
         context["rows"] = list(visible.order_by("-updated_at", "-id")[:HOME_LIST_LENGTH])
-    return render(request, "home/home.html", {**role_context(request), **context})
+    return render(request, "home/home.html", context)

@@ -28,8 +28,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, output, county=None, township=None, as_of=None,
                template=False, **options):
-        from townships.models import County, Township
-
         path = Path(output)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv") or (template and fmt != "xlsx"):
@@ -38,27 +36,40 @@ class Command(BaseCommand):
             path.write_bytes(template_file(kind))
             self.stdout.write(_("Template written to %(path)s.") % {"path": path})
             return
-        if not county:
-            raise CommandError(_("--county is required."))
-        county_obj = County.objects.filter(code=county).first()
-        if county_obj is None:
-            raise CommandError(_("Unknown county %(code)s.") % {"code": county})
-        township_obj = None
-        if township:
-            if kind not in LIST_KINDS and kind != "townships":
-                raise CommandError(_("--township applies to the lists only."))
-            township_obj = Township.objects.filter(code=township, county=county_obj).first()
-            if township_obj is None:
-                raise CommandError(
-                    _("Unknown township %(code)s in county %(county)s.")
-                    % {"code": township, "county": county}
-                )
-        day = None
-        if as_of:
-            try:
-                day = datetime.date.fromisoformat(as_of)
-            except ValueError:
-                raise CommandError(_("--as-of must be a date (YYYY-MM-DD).")) from None
-        data = export_file(kind, county=county_obj, township=township_obj, fmt=fmt, as_of=day)
+        county_obj = self._county(county)
+        township_obj = self._township(kind, township, county_obj) if township else None
+        data = export_file(kind, county=county_obj, township=township_obj, fmt=fmt,
+                           as_of=self._day(as_of))
         path.write_bytes(data)
         self.stdout.write(_("Exported to %(path)s.") % {"path": path})
+
+    def _county(self, code):
+        from townships.models import County
+
+        if not code:
+            raise CommandError(_("--county is required."))
+        county = County.objects.filter(code=code).first()
+        if county is None:
+            raise CommandError(_("Unknown county %(code)s.") % {"code": code})
+        return county
+
+    def _township(self, kind, code, county):
+        from townships.models import Township
+
+        if kind not in LIST_KINDS and kind != "townships":
+            raise CommandError(_("--township applies to the lists only."))
+        township = Township.objects.filter(code=code, county=county).first()
+        if township is None:
+            raise CommandError(
+                _("Unknown township %(code)s in county %(county)s.")
+                % {"code": code, "county": county.code}
+            )
+        return township
+
+    def _day(self, as_of):
+        if not as_of:
+            return None
+        try:
+            return datetime.date.fromisoformat(as_of)
+        except ValueError:
+            raise CommandError(_("--as-of must be a date (YYYY-MM-DD).")) from None

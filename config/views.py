@@ -1,0 +1,48 @@
+"""Error views: the API answers in JSON, pages in HTML, and a busy database is a 503.
+
+Django calls these for errors no view handled (``handler400/404/500`` in config/urls.py):
+an address under ``/api/`` that matches no endpoint, a request Django refuses before any view
+(a bad Host header, a body over the size limits), and an exception that escaped a view or a
+middleware. A database that gave up waiting for a lock (config.db) is not a server error:
+the user is told to try again in a moment (503, ``Retry-After``).
+"""
+
+import sys
+
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from config import db
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": _("The request could not be understood.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": _("No API endpoint at this address.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    exc = sys.exc_info()[1]
+    if db.is_busy(exc):
+        if _is_api(request):
+            response = JsonResponse({"detail": db.busy_message(), "code": "busy"}, status=503)
+        else:
+            response = TemplateResponse(request, "503.html", {"message": db.busy_message()}, status=503)
+            response.render()
+        response["Retry-After"] = str(db.RETRY_AFTER_SECONDS)
+        return response
+    if _is_api(request):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)
