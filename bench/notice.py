@@ -15,7 +15,7 @@ import time
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from bench.pages import ACTIONS, FIELDS, _build
+from bench.pages import ACTIONS, FIELDS, build_township
 
 TARGET_MS = 200
 _CN_NUMBERS = "一二三四五六七八九十"
@@ -70,7 +70,7 @@ def bench_notice(entries: int = 1000, tasks: int = 20, repeat: int = 5, seed: in
     text = notice_text(tasks)
     try:
         with transaction.atomic():
-            township = _build(entries, seed)
+            township = build_township(entries, seed)
             checker.clear_cache()
             began = time.perf_counter()
             first = check_notice(township, text)  # builds the index, loads jieba if needed

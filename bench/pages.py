@@ -42,7 +42,7 @@ class _Rollback(Exception):
     pass
 
 
-def _build(entries: int, seed: int):
+def build_township(entries: int, seed: int):
     from simple_history.utils import bulk_create_with_history
 
     from duties.models import DutyItem, ListEntry
@@ -134,7 +134,7 @@ def bench_pages(entries: int = 1000, repeat: int = 5, seed: int = 6) -> dict:
     request_started.disconnect(reset_queries)
     try:
         with transaction.atomic():
-            township = _build(entries, seed)
+            township = build_township(entries, seed)
             client = Client()
             base = f"/townships/{township.code}/"
 

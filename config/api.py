@@ -297,6 +297,7 @@ def api_urlpatterns():
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
     from config import schema  # noqa: F401  (registers the token scheme for the schema)
+    from duties.api.check import TownshipCheckView
     from duties.api.views import TownshipListsView
 
     return [
@@ -304,6 +305,7 @@ def api_urlpatterns():
         # The split view serves its start-up script as a file: no inline script (CSP).
         path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
         path("townships/<str:code>/lists/", TownshipListsView.as_view(), name="township-lists"),
+        path("townships/<str:code>/check/", TownshipCheckView.as_view(), name="township-check"),
         path("flags/", FlagListView.as_view(), name="flag-list"),
         path("flags/summary/", FlagSummaryView.as_view(), name="flag-summary"),
         path("", include(build_router().urls)),

@@ -1,4 +1,5 @@
-"""Admin for delegations (赋权/委托/交办), township opinions, assignments and the calendar.
+"""Admin for delegations (赋权/委托/交办), township opinions, assignments and the calendar
+(节假日与调休工作日: loaded from the State Council's notices, kept by the office).
 
 A delegation's life is the workflow's (``delegations.workflow``): the admin never writes its
 state, decision or revocation itself.
@@ -26,6 +27,7 @@ from delegations.forms import AssignmentForm, PaperDecisionForm
 from delegations.models import Assignment, CalendarDay, Delegation, Revocation, TownshipOpinion
 from delegations.web import forms as page_forms
 from duties.admin import ChangeReasonAdminMixin
+from duties.forms import ChangeReasonForm
 
 
 class RecordForm(django_forms.ModelForm):
@@ -408,10 +410,30 @@ class AssignmentAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
-    search_fields = ["name"]
-    date_hierarchy = "date"
+class CalendarDayForm(ChangeReasonForm):
+    """A calendar day as the office sets it; why it changes is kept in the history."""
 
+    change_reason_required = True
+
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+    """The calendar comes filled with the State Council's notices (``delegations.holidays``);
+    a day the office adds or changes here is its own (``notice`` cleared), which loading the
+    notices again keeps."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "name", "notice"]
+    list_filter = ["kind", ("notice", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "notice"]
+    date_hierarchy = "date"
+    readonly_fields = ["notice"]
+
+    def save_model(self, request, obj, form, change):
+        if set(form.changed_data) & set(CalendarDayForm.Meta.fields):
+            obj.notice = ""
+        super().save_model(request, obj, form, change)

@@ -4,11 +4,13 @@ Every year the General Office of the State Council (国务院办公厅) publishe
 holidays and which weekend days are worked instead (调休上班). Those notices are kept, heading by
 heading, in ``fixtures/holidays/cn_holidays.json``; ``load_holidays`` writes their days as
 ``CalendarDay`` rows, so the 15-working-day deadlines of ``delegations.calendar`` are right on a
-fresh install. ``manage.py load_holidays`` runs it; docs/holidays.md tells how to add a year.
+fresh install (migration 0006 loads them; ``manage.py load_holidays`` loads them again after the
+file gains a year or a correction). docs/holidays.md tells how to add a year.
 
-The office keeps the calendar in the admin. ``CalendarDay`` has no field telling a row loaded
-from a notice from one the office wrote, so any row already on a date is taken as the office's
-and kept as it is, unless ``overwrite=True``. A second run therefore changes nothing.
+A loaded row carries its notice's document number (``CalendarDay.notice``) and follows the data
+file: a corrected day is rewritten, a day the file no longer names is removed. The office keeps
+the calendar in the admin; a row it set or changed there has no ``notice`` and is kept as it is,
+unless ``overwrite=True``. A second run changes nothing.
 """
 
 import datetime
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -27,6 +30,7 @@ DATA_FILE = Path(settings.BASE_DIR) / "fixtures" / "holidays" / "cn_holidays.jso
 
 # Stored data (history change reasons and day names), not translated strings.
 REASON = "国务院办公厅节假日安排 {number}"
+REMOVED_REASON = "国务院办公厅节假日安排 {number}：数据文件不再列出此日"
 WORKDAY_NAME = "调休上班（{name}）"
 
 HOLIDAY = CalendarDay.Kind.HOLIDAY.value
@@ -63,7 +67,8 @@ class OfficialYear:
 @dataclass
 class YearResult:
     """What loading one year did. ``kept`` and ``updated`` pair the row as it was
-    (kind, name) with the notice's day."""
+    (kind, name) with the notice's day; ``removed`` the rows of the year's notices on days
+    the data file no longer names, as (date, kind, name)."""
 
     year: int
     numbers: list[str]
@@ -71,6 +76,7 @@ class YearResult:
     unchanged: list[OfficialDay] = field(default_factory=list)
     kept: list[tuple[tuple[str, str], OfficialDay]] = field(default_factory=list)
     updated: list[tuple[tuple[str, str], OfficialDay]] = field(default_factory=list)
+    removed: list[tuple[datetime.date, str, str]] = field(default_factory=list)
 
 
 def read_notices(path: Path | None = None) -> list[dict]:
@@ -180,46 +186,62 @@ def load_holidays(years=None, *, overwrite: bool = False, model=None) -> list[Ye
     """Write the notices' days of ``years`` (default: every year of the data file) as calendar
     rows; return what was done per year.
 
-    A date without a row gets the notice's row. A row that already says what the notice says is
-    left alone. Any other row on a notice's date is the office's and is kept, unless
-    ``overwrite`` — then it is set to what the notice says. Rows on other dates are never
-    touched. Idempotent; one transaction; history with the reason ``国务院办公厅节假日安排 <文号>``
-    when the model keeps history. ``model`` is for a data migration (``apps.get_model``)."""
+    - a date without a row gets the notice's row (``notice``: its document number);
+    - a row that already says what the notice says (kind, name and notice) is left alone;
+    - a row loaded from a notice (``notice`` set) follows the data file: it is rewritten to
+      what the file now says, and removed when the file's notices of its year no longer name
+      its date (a corrected data file);
+    - a row the office set (``notice`` empty) is kept as it is — unless ``overwrite``: then a
+      row on a notice's date becomes the notice's row. Rows on other dates are never touched.
+
+    Idempotent; one transaction; history with the reason ``国务院办公厅节假日安排 <文号>`` when
+    the model keeps history. ``model`` is for a data migration (``apps.get_model``)."""
     model = model or CalendarDay
     official = official_years(years)
     dates = [day.date for year in official for day in year.days]
     if not dates:
         return []
+    numbers = [number for year in official for number in year.numbers]
     rows = {
         row.date: row
         for row in model._default_manager.select_for_update().filter(
-            date__range=(min(dates), max(dates))
+            Q(date__range=(min(dates), max(dates))) | Q(notice__in=numbers)
         )
     }
-    results, new, changed = [], [], []
+    named = set(dates)
+    results, new, changed, gone = [], [], [], []
     for year in official:
         result = YearResult(year=year.year, numbers=year.numbers)
         for day in year.days:
             row = rows.get(day.date)
             if row is None:
-                row = model(date=day.date, kind=day.kind, name=day.name)
+                row = model(date=day.date, kind=day.kind, name=day.name, notice=day.number)
                 row._change_reason = day.reason
                 new.append(row)
                 result.added.append(day)
-            elif (row.kind, row.name) == (day.kind, day.name):
+            elif (row.kind, row.name, row.notice) == (day.kind, day.name, day.number):
                 result.unchanged.append(day)
-            elif overwrite:
+            elif not row.notice and (row.kind, row.name) == (day.kind, day.name) and not overwrite:
+                result.unchanged.append(day)
+            elif row.notice or overwrite:
                 result.updated.append(((row.kind, row.name), day))
-                row.kind, row.name = day.kind, day.name
+                row.kind, row.name, row.notice = day.kind, day.name, day.number
                 row._change_reason = day.reason
                 changed.append(row)
             else:
                 result.kept.append(((row.kind, row.name), day))
+        for row in rows.values():
+            if row.notice in year.numbers and row.date not in named:
+                result.removed.append((row.date, row.kind, row.name))
+                row._change_reason = REMOVED_REASON.format(number=row.notice)
+                gone.append(row)
         results.append(result)
     if _has_history(model):
         bulk_create_with_history(new, model)
-        bulk_update_with_history(changed, model, ["kind", "name"])
+        bulk_update_with_history(changed, model, ["kind", "name", "notice"])
     else:
         model._default_manager.bulk_create(new)
-        model._default_manager.bulk_update(changed, ["kind", "name"])
+        model._default_manager.bulk_update(changed, ["kind", "name", "notice"])
+    for row in gone:
+        row.delete()  # one by one, for the history row of each (a handful at most)
     return results

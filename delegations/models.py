@@ -448,7 +448,11 @@ class Assignment(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A public holiday, or a weekend day made a working day (调休), for deadline counting."""
+    """A public holiday, or a weekend day made a working day (调休), for deadline counting.
+
+    ``notice`` is the document number of the State Council notice the row was loaded from
+    (``delegations.holidays``); it is empty on a row the office set or changed in the admin,
+    which a later load keeps as it is."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("holiday")
@@ -457,6 +461,15 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=50, blank=True)
+    notice = models.CharField(
+        _("State Council notice"),
+        max_length=30,
+        blank=True,
+        help_text=_("The document number of the State Council notice this day was loaded from; "
+                    "empty for a day the office set. Changing the day here makes it the "
+                    "office's: loading the notices again keeps it."),
+    )
+    history = HistoricalRecords(verbose_name=_("historical calendar day"))
 
     class Meta:
         verbose_name = _("calendar day")

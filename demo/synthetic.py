@@ -333,7 +333,7 @@ class Generator:
             if state == "revoked" and self.chance(0.1) or state in ("submitted", "rejected") and self.chance(0.05):
                 leftovers.append((delegation, chosen, chosen_townships))
         self._leftovers(leftovers)
-        self._reclassify(made)
+        self._reclassify(made, bureau)
         return made
 
     def _request_and_life(self, county, state, mode, grants):
@@ -432,20 +432,24 @@ class Generator:
             ListEntry.objects.filter(delegation=delegation).update(effective_to=delegation.effective_to)
         self._scope(ListEntry.objects.bulk_create(early, batch_size=500), scopes)
 
-    def _reclassify(self, made):
-        """A list revision after the decisions: a few items of live entrustments turn out to
-        be 行政强制, a third of the items of live grants without a provincial decision turn out
-        to be 行政处罚 (the rules catch the approvals the revision put in the wrong)."""
+    def _reclassify(self, made, bureau):
+        """A list revision after the decisions: an item of a few live small entrustments turns
+        out to be 行政强制, and of a few live grants without a provincial decision 行政处罚
+        (the rules catch the approvals the revision put in the wrong). Items of the
+        enforcement bureau's batches are left alone: one of them sits in dozens of them."""
         coercion, penalty = set(), set()
         for delegation, items, _townships in made:
-            if delegation.state not in ("submitted", "approved") or delegation.effective_to:
+            if (delegation.state not in ("submitted", "approved") or delegation.effective_to
+                    or delegation.department_id == bureau.pk):
                 continue
-            if delegation.mode == "entrust":
-                coercion |= {i.pk for i in items if self.chance(0.03)} or (
-                    set() if coercion else {items[0].pk})
-            elif delegation.mode == "grant" and not delegation.provincial_decision:
-                penalty |= {i.pk for i in items if self.chance(0.34)} or (
-                    set() if penalty else {items[0].pk})
+            own = [i for i in items if i.department_id != bureau.pk]
+            if not own:
+                continue
+            if delegation.mode == "entrust" and (not coercion or self.chance(0.1)):
+                coercion.add(own[0].pk)
+            elif (delegation.mode == "grant" and not delegation.provincial_decision
+                  and (not penalty or self.chance(0.5))):
+                penalty.add(own[0].pk)
         DutyItem.objects.filter(pk__in=coercion).update(category=Category.COERCION)
         DutyItem.objects.filter(pk__in=penalty - coercion).update(category=Category.PENALTY)
 

@@ -345,12 +345,13 @@ def verdict_for(best: Match | None) -> str:
     return best.entry.kind
 
 
-def check(township, text: str) -> CheckResult:
-    """Match ``text`` (a task title or a whole notice) against the township's lists."""
+def check(township, text: str, *, index=None) -> CheckResult:
+    """Match ``text`` (a task title or a whole notice) against the township's lists;
+    ``index`` (from ``index_for``) lets a caller checking many tasks read the lists once."""
     text = (text or "").strip()
     if text_bytes(text) > MAX_TEXT_BYTES:
         raise TextTooLong(text_bytes(text))
-    index = index_for(township)
+    index = index if index is not None else index_for(township)
     pieces = [text] if len(text) <= SHORT_TEXT_CHARS else segments(text)[:MAX_SEGMENTS]
     best_scores: dict = {}
     best_piece: dict = {}

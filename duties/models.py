@@ -198,7 +198,7 @@ class ListEntryStatus(models.TextChoices):
 class ListEntry(models.Model):
     """An item on one of the four lists, for every township of its county or for named ones.
 
-    The fields after ``notes`` are list-specific (see contracts.md §1); constraints below keep
+    The fields after ``notes`` are list-specific (see docs/contracts.md §1); constraints below keep
     each kind's required fields present.
     """
 

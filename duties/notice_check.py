@@ -169,8 +169,8 @@ def _mask_names(county, departments) -> list[str]:
     return sorted(names)
 
 
-def check_task(township, task: str, names=()) -> TaskVerdict:
-    result = checker.check(township, matching_text(task, names))
+def check_task(township, task: str, names=(), *, index=None) -> TaskVerdict:
+    result = checker.check(township, matching_text(task, names), index=index)
     verdict = _from_checker(result.verdict)
     return TaskVerdict(text=task, verdict=verdict, matches=result.matches[:MATCHES_PER_TASK])
 
@@ -185,7 +185,8 @@ def check_notice(township, text: str) -> NoticeVerdict:
     county = township.county
     departments = _departments(county)
     names = _mask_names(county, departments) + [township.name]
-    tasks = [check_task(township, task, names) for task in notice.tasks]
+    index = checker.index_for(township)
+    tasks = [check_task(township, task, names, index=index) for task in notice.tasks]
     return NoticeVerdict(
         text=text,
         title=notice.title,

@@ -124,7 +124,7 @@ def test_department_request_is_objected_to_and_approved_in_the_browser(
     page.set_viewport_size({"width": 1280, "height": 900})
     log_out(page)
 
-    # --- The office sees the objection, records the review, approves ------------------------
+    # --- The office sees the objection, records the review, answers it, approves -----------
     log_in(page, base, "office")
     assert page.locator("[data-count=objections] b").inner_text() == "1"
     shots(page, "office-home", doc=True)
@@ -137,6 +137,9 @@ def test_department_request_is_objected_to_and_approved_in_the_browser(
     page.check("input[name=result][value=passed]")
     page.click("#record-review")
     page.wait_for_selector("#legal-review-state.state--passed")
+    page.fill(f"#response-{world.township_a.pk}-response", "县里将调剂编制2名、经费8万元")
+    page.click(f"#record-response-{world.township_a.pk}")
+    page.wait_for_selector("#request-townships .response")
     page.check("input[name=decision][value=approve]")
     page.fill("#decision-decision_no", "示编委〔2026〕5号")
     page.fill("#decision-note", "已协调增加编制2名、经费8万元")

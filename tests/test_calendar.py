@@ -1,3 +1,6 @@
+"""Counting working days on a calendar each test states (tests/test_holidays.py checks the
+State Council's days the install comes with)."""
+
 import datetime
 
 import pytest
@@ -12,6 +15,12 @@ D = datetime.date
 FRIDAY = D(2025, 3, 7)
 SATURDAY = D(2025, 3, 8)
 MONDAY = D(2025, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def empty_calendar(db):
+    """Only the days a test creates: the install's State Council days (migration 0006) out."""
+    CalendarDay.objects.all().delete()
 
 
 def test_weekdays_are_working_days_and_weekends_are_not():

@@ -1,4 +1,4 @@
-"""Exports and templates (contracts.md §1): layout, formula safety, and round trips."""
+"""Exports and templates (docs/contracts.md §1): layout, formula safety, and round trips."""
 
 import datetime
 import io

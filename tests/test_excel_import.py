@@ -1,4 +1,4 @@
-"""Importing the sheets counties publish (contracts.md §1): messy headers, look-ups, scope,
+"""Importing the sheets counties publish (docs/contracts.md §1): messy headers, look-ups, scope,
 identity, all-or-nothing, idempotence and history."""
 
 import datetime

@@ -106,3 +106,22 @@ def test_expired_delegation_makes_later_assignments_rely_on_a_delegation_not_in_
     delegation = approved(request, effective_to=D(2025, 8, 31))
     [flag] = FlagQuery(county=world.county, rules="DELEGATION_NOT_IN_FORCE", today=D(2025, 12, 31))
     assert (flag.assignment, flag.delegation, flag.evidence["reason"]) == (late.pk, delegation.pk, "expired")
+
+
+def test_a_partial_revocation_ends_the_cover_for_the_revoked_township_only(world, offloaded):
+    item, early, late, _request = offloaded
+    other = AssignmentFactory(department=world.dept_a, townships=[world.township_b], duty_item=item,
+                              assigned_on=D(2025, 9, 1))
+    delegation = approve(
+        DelegationFactory(department=world.dept_a, duty_items=[item],
+                          townships=[world.township_a, world.township_b], state="submitted",
+                          submitted_on=D(2024, 12, 2), effective_from=D(2025, 1, 1)),
+        "示县委〔2025〕3号", on=D(2024, 12, 20),
+    )
+    assert unlisted(world) == []
+    revoke(delegation, D(2025, 6, 1), townships=[world.township_a])
+    delegation.refresh_from_db()
+    assert delegation.state == "approved"  # township B still holds it
+    # Township A was covered on 2025-03-01, no longer on 2025-09-01; township B still is.
+    assert unlisted(world) == [late.pk]
+    assert other.pk not in unlisted(world)

@@ -8,8 +8,9 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
-from delegations import calendar
+from delegations import calendar, holidays
 from delegations.holidays import (
     HolidayDataError,
     load_holidays,
@@ -213,9 +214,10 @@ def test_an_unreadable_data_file_is_refused(tmp_path):
 
 @pytest.fixture
 def empty_calendar(db):
-    """Start from an empty calendar, even where the database was created with the notices
-    already loaded (should a migration load them)."""
+    """Start from an empty calendar and history: the database was created with the notices
+    already loaded (migration 0006)."""
     CalendarDay.objects.all().delete()
+    CalendarDay.history.all().delete()
 
 
 def calendar_rows():
@@ -297,11 +299,113 @@ def test_a_data_migration_can_load_with_the_model_of_its_state():
 
 
 @pytest.mark.usefixtures("empty_calendar")
-@pytest.mark.skipif(not hasattr(CalendarDay, "history"), reason="CalendarDay keeps no history yet")
 def test_loaded_rows_name_the_notice_in_their_history():
     load_holidays([2025])
     record = CalendarDay.history.get(date=D(2025, 1, 28))
     assert record.history_change_reason == "国务院办公厅节假日安排 国办发明电〔2024〕12号"
+
+
+def test_a_fresh_install_has_every_published_day_with_its_notice(db):
+    """Migration 0006 loaded the data file: nothing to run before deadlines count right."""
+    loaded = CalendarDay.objects.exclude(notice="")
+    assert loaded.count() == sum(h + w for h, w in PUBLISHED.values())
+    day = CalendarDay.objects.get(date=D(2025, 1, 28))
+    assert (day.kind, day.name, day.notice) == ("holiday", "春节", "国办发明电〔2024〕12号")
+    assert calendar.is_working_day(D(2026, 2, 14))  # a Saturday worked (调休)
+
+
+@pytest.mark.usefixtures("empty_calendar")
+def test_loaded_rows_carry_the_number_of_their_notice():
+    load_holidays([2020])
+    assert CalendarDay.objects.get(date=D(2020, 1, 19)).notice == "国办发明电〔2019〕16号"
+    # 1 February 2020: worked by the first notice, a day off by the extension.
+    day = CalendarDay.objects.get(date=D(2020, 2, 1))
+    assert (day.kind, day.notice) == ("holiday", "国办发明电〔2020〕1号")
+
+
+def spring_festival_2030(to, workdays):
+    return [{**NOTICE, "items": [{"name": "春节", "from": "2030-02-02", "to": to,
+                                  "workdays": workdays, "text": ""}]}]
+
+
+@pytest.mark.usefixtures("empty_calendar")
+def test_loaded_rows_follow_a_corrected_data_file_and_the_office_rows_stay(tmp_path, monkeypatch):
+    monkeypatch.setattr(holidays, "DATA_FILE", write(tmp_path, spring_festival_2030(
+        "2030-02-08", ["2030-02-10"])))
+    load_holidays()
+    CalendarDay.objects.filter(date=D(2030, 2, 6)).update(kind="workday", name="本县安排", notice="")
+    CalendarDay.objects.create(date=D(2030, 3, 1), kind="holiday", name="本县节日")
+    # The file corrected: the festival ends on the 7th and the 9th, not the 10th, is worked.
+    monkeypatch.setattr(holidays, "DATA_FILE", write(tmp_path, spring_festival_2030(
+        "2030-02-07", ["2030-02-09"])))
+    (result,) = load_holidays()
+    assert [d.date for d in result.added] == [D(2030, 2, 9)]
+    assert [(d.date, current) for current, d in result.kept] == [
+        (D(2030, 2, 6), ("workday", "本县安排"))
+    ]
+    assert sorted(date for date, _kind, _name in result.removed) == [D(2030, 2, 8), D(2030, 2, 10)]
+    assert calendar_rows() == [
+        (D(2030, 2, 2), "holiday", "春节"),
+        (D(2030, 2, 3), "holiday", "春节"),
+        (D(2030, 2, 4), "holiday", "春节"),
+        (D(2030, 2, 5), "holiday", "春节"),
+        (D(2030, 2, 6), "workday", "本县安排"),
+        (D(2030, 2, 7), "holiday", "春节"),
+        (D(2030, 2, 9), "workday", "调休上班（春节）"),
+        (D(2030, 3, 1), "holiday", "本县节日"),
+    ]
+    removed = CalendarDay.history.filter(date=D(2030, 2, 8), history_type="-").get()
+    assert removed.history_change_reason.startswith("国务院办公厅节假日安排 国办发明电〔2029〕9号")
+    (again,) = load_holidays()
+    assert not (again.added or again.updated or again.removed)
+
+
+# --- the office's edits in the admin -------------------------------------------------------
+
+
+def admin_url(view, *args):
+    return reverse(f"admin:delegations_calendarday_{view}", args=args)
+
+
+def test_the_office_changing_a_loaded_day_makes_it_its_own(client, world):
+    client.force_login(world.office)
+    day = CalendarDay.objects.get(date=D(2025, 10, 8))
+    response = client.post(admin_url("change", day.pk), {
+        "date": "2025-10-08", "kind": "workday", "name": "本县安排上班",
+        "change_reason": "示县政府〔2025〕9号",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    day.refresh_from_db()
+    assert (day.kind, day.name, day.notice) == ("workday", "本县安排上班", "")
+    record = day.history.latest()
+    assert (record.history_user, record.history_change_reason) == (world.office, "示县政府〔2025〕9号")
+    (result,) = load_holidays([2025])
+    assert [d.date for _current, d in result.kept] == [D(2025, 10, 8)]
+    assert CalendarDay.objects.get(date=D(2025, 10, 8)).kind == CalendarDay.Kind.WORKDAY
+    assert client.get(admin_url("history", day.pk)).status_code == 200
+
+
+def test_the_office_saving_a_loaded_day_unchanged_leaves_it_the_notices(client, world):
+    client.force_login(world.office)
+    day = CalendarDay.objects.get(date=D(2025, 10, 8))
+    response = client.post(admin_url("change", day.pk), {
+        "date": "2025-10-08", "kind": "holiday", "name": day.name, "change_reason": "核对",
+    })
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert day.notice == "国办发明电〔2024〕12号"
+
+
+def test_the_admin_refuses_a_calendar_change_without_a_reason(client, world):
+    client.force_login(world.office)
+    day = CalendarDay.objects.get(date=D(2025, 10, 8))
+    response = client.post(admin_url("change", day.pk), {
+        "date": "2025-10-08", "kind": "workday", "name": "本县安排上班", "change_reason": "",
+    })
+    assert response.status_code == 200
+    assert "change_reason" in response.context["adminform"].form.errors
+    day.refresh_from_db()
+    assert (day.kind, day.notice) == ("holiday", "国办发明电〔2024〕12号")
 
 
 # --- the deadlines they give --------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from delegations import calendar, workflow
+from delegations import calendar, list_entries, workflow
 from delegations.models import Delegation, TownshipOpinion
 from delegations.workflow import InvalidRequest, NotAllowed, StateConflict
 from duties.models import Category, ListEntry
@@ -478,7 +478,7 @@ def test_of_two_office_users_deciding_at_once_the_second_gets_a_clear_message(w)
 def test_an_approval_failing_midway_writes_nothing(w, monkeypatch):
     d = submitted(w, duty_items=[w.item_a, w.item_a2])
     history_before = Delegation.history.count()
-    real = workflow._add_list_entry
+    real = list_entries._add_list_entry
     calls = []
 
     def failing(*args, **kwargs):
@@ -487,7 +487,7 @@ def test_an_approval_failing_midway_writes_nothing(w, monkeypatch):
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "_add_list_entry", failing)
+    monkeypatch.setattr(list_entries, "_add_list_entry", failing)
     with pytest.raises(RuntimeError):
         workflow.decide_request(w.office, d, "approve", "示县委〔2025〕7号", legal_review="passed")
     assert len(calls) == 2

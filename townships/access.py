@@ -282,7 +282,7 @@ def _delegation_role_problem(user, role_needed, delegation):
 def state_problem(action, delegation):
     """Why ``delegation``'s state forbids workflow ``action`` (None if it does not), read from
     the workflow's transition table."""
-    from delegations.workflow import transition
+    from delegations.transitions import transition
 
     problem = transition(action).state_problem(delegation)
     return problem[1] if problem else None
@@ -295,7 +295,7 @@ def explain(user, action: str, obj):
     from delegations.models import Delegation
     from townships.models import Department, Township
 
-    from delegations.workflow import transition
+    from delegations.transitions import transition
 
     model = _concrete(type(obj))
     step = transition(action) if model is Delegation else None

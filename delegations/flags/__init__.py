@@ -1,4 +1,4 @@
-"""Flags: duties offloaded to townships without approval (contracts.md §3).
+"""Flags: duties offloaded to townships without approval (docs/contracts.md §3).
 
 Public interface::
 

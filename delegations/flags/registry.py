@@ -52,7 +52,7 @@ class Flag:
     source: str
 
     def as_dict(self) -> dict:
-        """The flag as contracts.md §2 shows it (JSON-serialisable)."""
+        """The flag as docs/contracts.md §2 shows it (JSON-serialisable)."""
         return {
             "rule": self.rule,
             "severity": self.severity,

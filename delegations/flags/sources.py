@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from delegations import calendar
 from delegations.flags.registry import Context, GroupConcat, Part, Rows
-from delegations.models import Assignment, CalendarDay, Delegation
+from delegations.models import Assignment, CalendarDay, Delegation, Revocation
 from duties.models import ListEntry, ListKind, in_window, scope_covers
 
 AssignmentTownship = Assignment.townships.through
@@ -56,7 +56,7 @@ DUPLICATE_WINDOW_DAYS = 90
 # Characters dropped before comparing titles ("near-identical" titles). Kept short: SQLite's
 # parser allows about 35 nested function calls, and each character is one REPLACE.
 TITLE_NOISE = (" ", "\u3000", "，", ",", "、", "。", "：", "“", "”", "（", "）", "(", ")")
-# contracts.md §3 VAGUE_COOPERATION: words that say nothing concrete, plus joining words and
+# docs/contracts.md §3 VAGUE_COOPERATION: words that say nothing concrete, plus joining words and
 # the separators found between them.
 VAGUE_WORDS = ("协调配合", "视情况", "必要时", "若干", "其他工作")
 JOINING_WORDS = ("和", "及", "等")
@@ -175,11 +175,18 @@ def listed(kinds) -> Q:
 
 
 def covered() -> Exists:
-    """An approved delegation in force on the assignment date covers the item and township."""
+    """An approved delegation in force on the assignment date covers the item and township,
+    unless a (partial) revocation effective by that date ended this item for this township."""
+    pair_revoked = Revocation.objects.filter(
+        delegation_id=OuterRef("delegation_id"),
+        duty_items=OuterRef("dutyitem_id"),
+        townships=OuterRef(TOWNSHIP),
+        revoked_on__lte=OuterRef(DAY),
+    )
     return Exists(
         DelegationItem.objects.filter(
             delegation_in_force(DAY), dutyitem=ITEM, delegation__townships=TOWNSHIP
-        )
+        ).filter(~Exists(pair_revoked))
     )
 
 

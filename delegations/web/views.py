@@ -24,7 +24,6 @@ from delegations.uploads import is_pdf
 from delegations.web import forms
 from duties.models import DutyItem
 from townships import access
-from townships.web.mixins import role_context
 
 State = Delegation.State
 SEARCH_LIMIT = 20
@@ -35,7 +34,7 @@ SOON_DAYS = 3
 
 
 def _page(request, template, context, status=200):
-    return render(request, template, {**role_context(request), **context}, status=status)
+    return render(request, template, context, status=status)
 
 
 def _require_role(request, *roles):

@@ -1,4 +1,4 @@
-"""Excel in and out (contracts.md §1): the six sheets (townships, departments and the power,
+"""Excel in and out (docs/contracts.md §1): the six sheets (townships, departments and the power,
 territorial, admission and reclaimed lists) as .xlsx or .csv files.
 
 - ``import_file(kind, data, file_name, county=…, user=…, dry_run=…)`` -> ImportReport

@@ -16,7 +16,7 @@ from duties.excel.errors import CellError, RowError
 from duties.excel.reader import Table
 from duties.excel.values import check_length, one_line, text
 
-HISTORY_REASON_PREFIX = "导入 "  # contracts.md §1: the history reason is "导入 <file name>"
+HISTORY_REASON_PREFIX = "导入 "  # docs/contracts.md §1: the history reason is "导入 <file name>"
 HISTORY_REASON_MAX_LENGTH = 100  # django-simple-history's history_change_reason column
 INVALID = object()  # a cell whose error is already recorded
 

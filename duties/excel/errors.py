@@ -29,7 +29,7 @@ class CellError(Exception):
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem of an import: ``第N行 列名: 原因`` (contracts.md §1), or a file-level
+    """One problem of an import: ``第N行 列名: 原因`` (docs/contracts.md §1), or a file-level
     message when ``row`` is None.
 
     ``row`` is the row number as the user sees it in Excel (1-based, title lines counted);
@@ -41,7 +41,7 @@ class RowError:
     message: str
 
     def __str__(self):
-        # The locator format is fixed by contracts.md §1, whatever the interface language.
+        # The locator format is fixed by docs/contracts.md §1, whatever the interface language.
         if self.row is None:
             return f"{self.column}: {self.message}" if self.column else self.message
         if self.column:

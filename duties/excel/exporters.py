@@ -1,4 +1,4 @@
-"""Exports and blank templates (contracts.md §1).
+"""Exports and blank templates (docs/contracts.md §1).
 
 An .xlsx export has a title row, the canonical headers in the contract's order (frozen),
 column widths and wrapped text. It is safe to open: every text is written as a text cell,

@@ -1,6 +1,6 @@
 """Planning the rows of the four lists (power, territorial, admission, reclaimed).
 
-Rules (contracts.md §1):
+Rules (docs/contracts.md §1):
 - an item is found by 事项编码, else by (事项名称, 子项) within the county; a new item without a
   code gets a stable generated one (the same file imported again gives the same code);
 - a list row is one entry of that list per item (entries that rest on a delegation are

@@ -1,6 +1,6 @@
 """Reading a user's file into a table: file checks and limits (duties.excel.archive for what
 an .xlsx unpacks to), the raw grid of cells, and its header placed by duties.excel.headers
-(contracts.md §1).
+(docs/contracts.md §1).
 
 Everything here is independent of the database; the importers turn a ``Table`` into rows.
 """

@@ -1,4 +1,4 @@
-"""The six sheets of contracts.md §1: canonical columns, their aliases, and the Chinese labels
+"""The six sheets of docs/contracts.md §1: canonical columns, their aliases, and the Chinese labels
 of every choice.
 
 Column headers, aliases, choice labels and the column notes of the blank templates are part

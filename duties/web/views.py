@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from delegations import dashboard
 from delegations.assignments import report_assignment
 from delegations.models import Assignment
-from duties import checker, history
+from duties import checker, history, notice_check
 from duties.models import AdmissionMode, DutyItem, ListEntry, ListKind, PowerSource
 from duties.excel.exporters import export_entries, export_queryset, file_name_for
 from duties.excel.spec import ALL_TOWNSHIPS_EXPORT
@@ -254,17 +254,24 @@ def _may_report(user, township) -> bool:
     return user.is_authenticated and access.can(user, "create_assignment", township)
 
 
-def _report_initial(result, text):
-    best = result.best if result else None
-    item = best.entry.item if best and result.verdict != checker.VERDICT_NONE else None
-    department = None
-    if best and result.verdict != checker.VERDICT_NONE:
+def _report_initial(result, text, notice=None):
+    """The report form prefilled from a check: the task (or the notice's heading), the item
+    and the department — the notice's issuer first, else the best entry's department."""
+    best = result.best if result and result.verdict != checker.VERDICT_NONE else None
+    title = ""
+    if notice is not None and not notice.is_single_task:
+        worst = notice.worst_task
+        best = worst.best if worst else None
+        title = notice.title or (worst.text if worst else "")
+    item = best.entry.item if best else None
+    department = notice.issuer if notice is not None else None
+    if department is None and best:
         department = listing.entry_department(best.entry)
     text = text or ""
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     title_limit = ReportForm.base_fields["title"].max_length
     return {
-        "title": first_line[:title_limit],
+        "title": (title or first_line)[:title_limit],
         "duty_item": item.code if item else "",
         "department": department.code if department else "",
         "assigned_on": timezone.localdate().isoformat(),
@@ -280,22 +287,25 @@ def _report_initial(result, text):
 def township_check(request, code):
     """“Is this task on my list?”: the verdict and the best matches with their scores."""
     township = _township_or_404(code)
-    result = None
+    result = notice = None
     status = 200
     # POST from the box; GET ?text= makes a short check linkable (same validation).
     data = request.POST if request.method == "POST" else request.GET
     if "text" in data:
         form = CheckForm(data)
         if form.is_valid():
-            result = checker.check(township, form.cleaned_data["text"])
+            # A whole notice is read task by task; a single title keeps the detailed verdict.
+            notice = notice_check.check_notice(township, form.cleaned_data["text"])
+            if notice.is_single_task:
+                result = checker.check(township, form.cleaned_data["text"])
         else:
             status = 400
     else:
         form = CheckForm()
     report_form = None
-    if result is not None and _may_report(request.user, township):
+    if notice is not None and _may_report(request.user, township):
         report_form = ReportForm(
-            initial=_report_initial(result, form.cleaned_data["text"]),
+            initial=_report_initial(result, form.cleaned_data["text"], notice),
             departments=Department.objects.filter(county_id=township.county_id).order_by("code"),
         )
     return render(
@@ -306,6 +316,7 @@ def township_check(request, code):
             "county": township.county,
             "form": form,
             "result": result,
+            "notice": notice if notice is not None and not notice.is_single_task else None,
             "report_form": report_form,
             "check_limit_kb": checker.MAX_TEXT_BYTES // 1024,
             "threshold_percent": round(checker.MATCH_THRESHOLD * 100),

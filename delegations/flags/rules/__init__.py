@@ -1,4 +1,4 @@
-"""The fourteen flag rules of contracts.md §3, each a small function returning its rows as SQL.
+"""The fourteen flag rules of docs/contracts.md §3, each a small function returning its rows as SQL.
 
 A rule gets a ``Context`` (the day flags are computed for) and returns ``Rows``: querysets
 whose every row is one flag. Shared definitions ("listed", "covered", "in force", the row

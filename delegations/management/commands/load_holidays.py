@@ -15,8 +15,8 @@ def describe(kind: str, name: str) -> str:
 class Command(BaseCommand):
     help = (
         "Load the State Council's public holidays and adjusted working days "
-        "(fixtures/holidays/cn_holidays.json) into the calendar. Idempotent; rows already on "
-        "a date are the office's and are kept unless --overwrite."
+        "(fixtures/holidays/cn_holidays.json) into the calendar. Idempotent; rows loaded "
+        "before follow the file, rows the office set are kept unless --overwrite."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--overwrite", action="store_true",
-            help="Replace rows that differ from the notice (the office's own edits).",
+            help="Replace the rows the office set on the notices' days with the notices' days.",
         )
 
     def handle(self, *args, years=None, overwrite=False, verbosity=1, **options):
@@ -37,10 +37,12 @@ class Command(BaseCommand):
         for result in results if verbosity >= 1 else []:
             self.stdout.write(
                 _("%(year)d (%(numbers)s): %(added)d days added, %(unchanged)d already as "
-                  "published, %(kept)d kept as the office set them, %(updated)d overwritten.")
+                  "published, %(kept)d kept as the office set them, %(updated)d rewritten, "
+                  "%(removed)d removed.")
                 % {"year": result.year, "numbers": "、".join(result.numbers),
                    "added": len(result.added), "unchanged": len(result.unchanged),
-                   "kept": len(result.kept), "updated": len(result.updated)}
+                   "kept": len(result.kept), "updated": len(result.updated),
+                   "removed": len(result.removed)}
             )
             if verbosity >= 2:
                 for day in result.added:
@@ -57,4 +59,9 @@ class Command(BaseCommand):
                     "  " + _("%(date)s: %(current)s replaced by %(official)s.")
                     % {"date": day.date.isoformat(), "current": describe(kind, name),
                        "official": describe(day.kind, day.name)}
+                )
+            for date, kind, name in result.removed:
+                self.stdout.write(
+                    "  " + _("%(date)s: %(current)s removed: the notices no longer name this day.")
+                    % {"date": date.isoformat(), "current": describe(kind, name)}
                 )
