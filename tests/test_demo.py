@@ -22,7 +22,7 @@ from townships.models import County, Department, DepartmentAlias, Profile, Towns
 
 pytestmark = pytest.mark.django_db
 
-# The fourteen rule codes of contracts.md §3 (a contract: codes never change).
+# The fourteen rule codes of docs/contracts.md §3 (a contract: codes never change).
 FLAG_RULES = {
     "UNLISTED_ASSIGNMENT",
     "RECLAIMED_ITEM_ASSIGNED",

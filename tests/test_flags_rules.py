@@ -1,4 +1,4 @@
-"""Each flag rule: one case that fires, one near miss that must not (contracts.md §3)."""
+"""Each flag rule: one case that fires, one near miss that must not (docs/contracts.md §3)."""
 
 import datetime
 
@@ -275,8 +275,8 @@ def test_unfunded_delegation_near_miss_funding_without_staff(world):
 
 # --- OVERDUE_REVIEW -------------------------------------------------------------------------
 def test_overdue_review_fires_past_the_stored_deadline(world):
-    # 15 working days after 2025-05-30 is 2025-06-20.
-    delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 5, 30))
+    # 15 working days after 2025-05-29 is 2025-06-20 (06-02 is the Dragon Boat Festival).
+    delegate(world, [item_of(world)], state="submitted", submitted_on=D(2025, 5, 29))
     [flag] = flags(world, "OVERDUE_REVIEW")
     assert flag.evidence["deadline"] == "2025-06-20"
 
