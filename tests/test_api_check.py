@@ -170,3 +170,10 @@ def test_the_schema_documents_the_body_and_the_answer():
     for verdict in ("power", "territorial", "admission", "reclaimed", "unlisted"):
         assert verdict in verdicts
     assert operation["security"][-1] == {}  # anonymous allowed
+
+
+@pytest.mark.parametrize("text", [0, 1.5, True])
+def test_a_number_or_boolean_for_the_text_is_a_400_naming_it(world, lists, text):
+    response = post(world.township_a.code, {"text": text})
+    assert response.status_code == 400
+    assert "text" in response.json()["errors"]

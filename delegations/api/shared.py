@@ -23,19 +23,27 @@ TOWNSHIP_FILTER_HELP = _("Township code (9 digits).")
 
 
 class StrictInputMixin:
-    """An input serializer that refuses fields it does not know (a typo is a 400, not ignored)."""
+    """An input serializer that refuses fields it does not know (a typo is a 400, not ignored)
+    and a number or a boolean sent for a text field (DRF would turn ``0`` into ``"0"``): the
+    body must say what the schema says."""
 
     def to_internal_value(self, data):
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        unknown_errors = {name: [gettext("Unknown field.")] for name in unknown}
+        errors = {name: [gettext("Unknown field.")] for name in unknown}
+        if isinstance(data, dict):
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if (isinstance(field, serializers.CharField) and not field.read_only
+                        and value is not None and not isinstance(value, str)):
+                    errors[name] = [field.error_messages["invalid"]]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
             if isinstance(error.detail, dict):
-                error.detail.update(unknown_errors)
+                error.detail.update(errors)
             raise
-        if unknown_errors:
-            raise serializers.ValidationError(unknown_errors)
+        if errors:
+            raise serializers.ValidationError(errors)
         return value
 
 
