@@ -182,6 +182,10 @@ def _department_rows(queryset):
 
 
 def rows_of(kind, queryset):
+    if kind in spec.PAST_WORK_KINDS:
+        from delegations.excel.exporters import rows_of as past_work_rows
+
+        return past_work_rows(kind, queryset)
     if kind == spec.TOWNSHIPS:
         return _township_rows(queryset)
     if kind == spec.DEPARTMENTS:
@@ -192,6 +196,10 @@ def rows_of(kind, queryset):
 def default_queryset(kind, *, county, township=None, as_of=None):
     from townships.models import Department, Township
 
+    if kind in spec.PAST_WORK_KINDS:
+        from delegations.excel.exporters import default_queryset as past_work_queryset
+
+        return past_work_queryset(kind, county=county, township=township)
     if kind == spec.TOWNSHIPS:
         queryset = Township.objects.filter(county=county)
         return queryset.filter(pk=township.pk) if township is not None else queryset

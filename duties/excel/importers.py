@@ -32,6 +32,10 @@ def importer_for(kind, *, register_aliases=False, **kwargs):
         return DepartmentImporter(**kwargs)
     if kind in spec.LIST_KINDS:
         return ListImporter(kind, register_aliases=register_aliases, **kwargs)
+    if kind in spec.PAST_WORK_KINDS:
+        from delegations.excel.importers import importer_for as past_work_importer
+
+        return past_work_importer(kind, **kwargs)
     raise ValueError(f"Unknown sheet kind {kind!r}; use one of {', '.join(spec.KINDS)}.")
 
 

@@ -18,7 +18,11 @@ TERRITORIAL = "territorial"
 ADMISSION = "admission"
 RECLAIMED = "reclaimed"
 LIST_KINDS = (POWER, TERRITORIAL, ADMISSION, RECLAIMED)
-KINDS = (TOWNSHIPS, DEPARTMENTS, *LIST_KINDS)
+# The past-work sheets live with the delegations app (delegations.excel); their kinds:
+ASSIGNMENTS = "assignments"
+DELEGATIONS = "delegations"
+PAST_WORK_KINDS = (ASSIGNMENTS, DELEGATIONS)
+KINDS = (TOWNSHIPS, DEPARTMENTS, *LIST_KINDS, *PAST_WORK_KINDS)
 
 # Headers that are never data: the running number of a row.
 IGNORED_HEADERS = frozenset({"序号", "序", "编号序号", "No", "No.", "NO", "NO."})
@@ -336,6 +340,11 @@ SHEETS: dict[str, Sheet] = {
         ),
     ),
 }
+
+# The past-work sheets (交办事项, 赋权委托) are defined next to the concept they serve.
+from delegations.excel.sheets import PAST_WORK_SHEETS  # noqa: E402
+
+SHEETS.update(PAST_WORK_SHEETS)
 
 GENERAL_NOTES = (
     "1. 表头写本表的列名或别名最稳妥；各地清单的写法（如“赋权事项”“事项依据”“职权类别”）也按列名的意思识别。"
