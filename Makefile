@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run demo migrate test schemathesis bench messages clean
+.PHONY: install browser run serve demo migrate test schemathesis bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,10 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-run: demo
+run: demo serve
+
+# A county's own instance: the same server without the demo county (docs/onboarding.md).
+serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "qingdan: http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -

@@ -5,7 +5,8 @@ A township's lists are the entries whose scope covers it (``ListEntry.objects.co
 whose effective window covers the day (``effective_on``), within what the reader may see
 (``townships.access``: the public sees published entries only). The lists "as they stood on
 day D" are read from the django-simple-history tables, with the catalog items as they stood
-that day too. The API, the township pages, their exports and the history views all read them
+that day too; an entry recorded after D that took effect by D (a list moved in later) counts
+in its first recorded version. The API, the township pages, their exports and the history views all read them
 here, so they give the same entries for the same day.
 """
 
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,17 +101,21 @@ def current_entries(township, *, entries=None, kind=None, day=None):
 
 
 def _history_rows_as_of(township, day, *, kind=None, scope=None):
-    """Per entry, its latest history row recorded by the end of ``day`` (deletions dropped),
-    if that row's recorded scope covered the township and its window covered ``day``."""
+    """Per entry, the version that speaks for ``day``: its latest history row recorded by the
+    end of ``day``; for an entry recorded only later (a list moved in after the day it took
+    effect), its first recorded row. Deletions are dropped; the row's recorded scope must cover
+    the township and its window ``day``."""
     history = ListEntry.history.model
     cutoff = end_of_day(day)
+    versions = history.objects.filter(id=OuterRef("id"))
     latest = (
-        history.objects.filter(id=OuterRef("id"), history_date__lt=cutoff)
+        versions.filter(history_date__lt=cutoff)
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
+    first = versions.order_by("history_date", "history_id").values("history_id")[:1]
     rows = (
-        history.objects.filter(history_date__lt=cutoff, history_id=Subquery(latest))
+        history.objects.filter(history_id=Coalesce(Subquery(latest), Subquery(first)))
         .exclude(history_type="-")
         .filter(history_scope_covers(township), in_window(day))
     )
@@ -121,25 +127,31 @@ def _history_rows_as_of(township, day, *, kind=None, scope=None):
 
 
 def _items_as_of(county_id, cutoff):
-    """Per catalog item of the county, its latest history row made before ``cutoff``."""
+    """Per catalog item of the county, its latest history row made before ``cutoff`` (for an
+    item recorded only later, its first row)."""
     # A linear scan of the county's item history beats a correlated "latest of each"
     # subquery by far (items change rarely: one to a few records each).
-    latest = {}
-    for record in DutyItem.history.model.objects.filter(history_date__lt=cutoff, county_id=county_id):
-        current = latest.get(record.id)
-        if current is None or (record.history_date, record.history_id) > (
-            current.history_date,
-            current.history_id,
-        ):
-            latest[record.id] = record
-    return latest
+    latest, first = {}, {}
+    for record in DutyItem.history.model.objects.filter(county_id=county_id):
+        order = (record.history_date, record.history_id)
+        if record.history_date < cutoff:
+            current = latest.get(record.id)
+            if current is None or order > (current.history_date, current.history_id):
+                latest[record.id] = record
+        earliest = first.get(record.id)
+        if earliest is None or order < (earliest.history_date, earliest.history_id):
+            first[record.id] = record
+    return {**first, **latest}
 
 
 def entries_as_of(township, day: datetime.date, *, kind=None, scope=None) -> list:
     """The entries on ``township``'s lists as they stood at the end of ``day`` (China time).
 
-    Each entry is its latest version recorded by then (deleted entries dropped) whose recorded
-    scope covered the township and whose effective window covered ``day``, as an unsaved
+    Each entry is its latest version recorded by then (deleted entries dropped) — or, for an
+    entry recorded in qingdan only after ``day`` (a county's lists moved in with the day they
+    took effect, docs/excel.md), its first recorded version — whose recorded scope covered the
+    township and whose effective window covered ``day``. The day a list took effect decides;
+    the day it was recorded only picks the version of its text. as an unsaved
     ``ListEntry`` whose ``item`` is the catalog item as it stood that day too (name, category,
     basis… from the item's history); it carries ``entry.history_record``. ``scope`` is the
     reader's visibility (``townships.access.scope_q(user, ListEntry)``, applied to the

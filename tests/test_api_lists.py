@@ -4,6 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from duties.models import ListEntry
 from tests.api_helpers import (  # noqa: F401  (fixtures)
@@ -33,11 +34,12 @@ def save_at(entry, when, **changes):
 
 
 def new_entry(item, when, townships=None, **fields):
-    """A list entry created at ``when`` (history row dated so), optionally for named townships."""
+    """A list entry created at ``when`` (history row dated so), optionally for named townships;
+    it takes effect that day unless told otherwise (as entries made in the app do)."""
     fields.setdefault("kind", "power")
     if fields["kind"] == "power":
         fields.setdefault("source", "statutory")
-    fields.setdefault("effective_from", datetime.date(2024, 1, 1))
+    fields.setdefault("effective_from", timezone.localdate(when))
     entry = ListEntry(item=item, all_townships=not townships, **fields)
     save_at(entry, when)
     if townships:

@@ -35,23 +35,27 @@ def save(obj, reason, **fields):
 
 @pytest.fixture
 def timeline(world):
-    """A township's lists changed over three days (see each step)."""
+    """A township's lists changed over three days (see each step). Entries take effect on the
+    day they are recorded, as entries made in the app do (a list moved in with earlier dates:
+    tests/test_lists_agree.py)."""
     county, a, b = world.county, world.township_a, world.township_b
     e = {}
     with on(D1):
         e["power"] = ListEntryFactory(
-            item=DutyItemFactory(county=county, code="H001", name="甲事项"), document_no="示编办〔2025〕1号"
+            item=DutyItemFactory(county=county, code="H001", name="甲事项"), document_no="示编办〔2025〕1号",
+            effective_from=D1,
         )
         e["territorial"] = ListEntryFactory(
             kind=ListKind.TERRITORIAL,
             item=DutyItemFactory(county=county, code="H002", name="乙事项"),
             township_duty="巡查报告",
+            effective_from=D1,
         )
         e["only_a"] = ListEntryFactory(
-            item=DutyItemFactory(county=county, code="H003", name="丙事项"), townships=[a]
+            item=DutyItemFactory(county=county, code="H003", name="丙事项"), townships=[a], effective_from=D1
         )
         e["only_b"] = ListEntryFactory(
-            item=DutyItemFactory(county=county, code="H004", name="丁事项"), townships=[b]
+            item=DutyItemFactory(county=county, code="H004", name="丁事项"), townships=[b], effective_from=D1
         )
         e["later"] = ListEntryFactory(
             item=DutyItemFactory(county=county, code="H007", name="庚事项"),
@@ -68,9 +72,11 @@ def timeline(world):
             item=DutyItemFactory(county=county, code="H005", name="戊事项"),
             approval_document="示县委办〔2025〕9号",
             document_no="示县委办〔2025〕9号",
+            effective_from=D2,
         )
         e["draft"] = ListEntryFactory(
-            item=DutyItemFactory(county=county, code="H006", name="己事项"), status="draft"
+            item=DutyItemFactory(county=county, code="H006", name="己事项"), status="draft",
+            effective_from=D2,
         )
     with on(D3):
         e["only_b"]._change_reason = "扩大适用范围"
@@ -82,7 +88,7 @@ def codes(entries):
     return sorted(entry.item.code for entry in entries)
 
 
-def test_the_lists_as_of_a_day_are_the_rows_recorded_by_its_end(world, timeline):
+def test_the_lists_as_of_a_day_are_the_entries_in_force_as_recorded_by_its_end(world, timeline):
     a = world.township_a
     assert codes(services.entries_as_of(a, D0)) == []
     assert codes(services.entries_as_of(a, D1)) == ["H001", "H002", "H003"]

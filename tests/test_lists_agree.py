@@ -87,3 +87,37 @@ def test_both_show_the_item_name_of_that_day_after_a_rename(renamed):
     assert page_rows(renamed, "anonymous", code, "power", BEFORE_RENAME) == before
     assert api_rows(renamed, "anonymous", code, "power", RENAMED) == after
     assert page_rows(renamed, "anonymous", code, "power") == after
+
+
+MOVED_IN_EFFECTIVE = datetime.date(2024, 6, 14)
+MOVED_IN_RECORDED = datetime.date(2025, 3, 1)
+
+
+@pytest.fixture
+def moved_in(world):
+    """A county's list recorded in qingdan on 2025-03-01 that took effect on 2024-06-14 (as a
+    workbook with 生效日期 records it), renamed after it was recorded."""
+    with on(MOVED_IN_RECORDED):
+        entry = ListEntryFactory(
+            item=DutyItemFactory(county=world.county, code="M001", name="农村建房巡查"),
+            effective_from=MOVED_IN_EFFECTIVE,
+        )
+    with on(MOVED_IN_RECORDED + datetime.timedelta(days=30)):
+        entry.item.name = "农村自建房安全巡查"
+        entry.item.save()
+    return world
+
+
+def test_a_list_moved_in_later_is_on_the_lists_from_the_day_it_took_effect(moved_in):
+    """The day a list took effect decides "the lists as of D", not the day it was recorded;
+    before it was recorded, it reads as first recorded."""
+    code = moved_in.township_a.code
+    between = datetime.date(2024, 12, 1)
+    first = [("M001", "农村建房巡查", "published")]
+    assert api_rows(moved_in, "anonymous", code, "power", between) == first
+    assert page_rows(moved_in, "anonymous", code, "power", between) == first
+    assert api_rows(moved_in, "anonymous", code, "power", MOVED_IN_EFFECTIVE - datetime.timedelta(days=1)) == []
+    assert page_rows(moved_in, "anonymous", code, "power", datetime.date(2025, 3, 5)) == first
+    assert api_rows(moved_in, "anonymous", code, "power") == [
+        ("M001", "农村自建房安全巡查", "published")
+    ]
