@@ -26,9 +26,41 @@ def put_on_lists(delegation, user, reason, decided_on, now):
         for e in ListEntry.objects.filter(delegation=delegation, kind=_list_kind(delegation))
     }
     for item in delegation.duty_items.all():
-        _add_list_entry(
-            delegation, item, townships, existing.get(item.pk), user, reason, decided_on, now
-        )
+        entry = existing.get(item.pk) or _listed_by_the_county(delegation, item, townships)
+        _add_list_entry(delegation, item, townships, entry, user, reason, decided_on, now)
+
+
+def _source(delegation):
+    if delegation.mode == Mode.ASSIGN:
+        return ""
+    return PowerSource.GRANTED if delegation.mode == Mode.GRANT else PowerSource.ENTRUSTED
+
+
+def _listed_by_the_county(delegation, item, townships):
+    """The county's own entry (resting on no delegation) that already lists what the decision
+    puts on the lists: the same item on the same list, from the same source (赋权/委托 on the
+    power list; the admission list for a 交办) and for exactly the decision's townships. A
+    county moving in publishes its granted powers on its 权责清单 and records the decisions
+    too (the 赋权委托 sheet): the decision takes that entry over instead of listing the item a
+    second time. Any other entry of the item is left alone (request_warnings names it)."""
+    kind = _list_kind(delegation)
+    wanted = {t.pk for t in townships}
+    candidates = ListEntry.objects.filter(kind=kind, item=item, delegation__isnull=True)
+    if kind == ListKind.POWER:
+        candidates = candidates.filter(source=_source(delegation))
+    county_townships = None
+    for entry in candidates.prefetch_related("townships").order_by("pk"):
+        if entry.all_townships:
+            if county_townships is None:
+                county_townships = set(
+                    Township.objects.filter(county_id=item.county_id).values_list("pk", flat=True)
+                )
+            covered = county_townships
+        else:
+            covered = {t.pk for t in entry.townships.all()}
+        if covered == wanted:
+            return entry
+    return None
 
 
 def _add_list_entry(delegation, item, townships, entry, user, reason, decided_on, now):
@@ -39,7 +71,8 @@ def _add_list_entry(delegation, item, townships, entry, user, reason, decided_on
     township): they stay on the delegation and are not copied onto each entry, where a list
     of two items would read as twice the posts and money."""
     kind = _list_kind(delegation)
-    entry = entry or ListEntry(kind=kind, item=item, delegation=delegation)
+    entry = entry or ListEntry(kind=kind, item=item)
+    entry.delegation = delegation
     entry.all_townships = False
     entry.status = ListEntry.Status.PUBLISHED
     entry.effective_from = delegation.effective_from
@@ -54,9 +87,7 @@ def _add_list_entry(delegation, item, townships, entry, user, reason, decided_on
         entry.staff_posts = None
         entry.funding_wan_yuan = None
     else:
-        entry.source = (
-            PowerSource.GRANTED if delegation.mode == Mode.GRANT else PowerSource.ENTRUSTED
-        )
+        entry.source = _source(delegation)
     stamp(entry, user, reason, now)
     entry.save()
     entry.townships.set(townships)

@@ -41,3 +41,16 @@ def read_xlsx(data, sheet=None):
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     ws = workbook[sheet] if sheet else workbook.worksheets[0]
     return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def workbook_bytes(sheets):
+    """An .xlsx file with one worksheet per ``{name: rows}`` item, in that order."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        ws = workbook.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

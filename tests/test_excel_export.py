@@ -39,12 +39,12 @@ def today():
 
 SHEET_FIELDS = {
     "power": ("item.sub_item", "item.category", "item.department_id", "item.responsibility_stages",
-              "item.accountability_cases", "source", "handling_office"),
+              "item.accountability_cases", "source", "handling_office", "effective_from"),
     "territorial": ("domain", "lead_department_id", "department_duty", "township_duty",
-                    "cooperating_departments"),
+                    "cooperating_departments", "effective_from"),
     "admission": ("requesting_department_id", "admission_mode", "approval_document", "approved_on",
-                  "effective_to", "staff_posts", "funding_wan_yuan"),
-    "reclaimed": ("receiving_department_id", "working_method"),
+                  "effective_from", "effective_to", "staff_posts", "funding_wan_yuan"),
+    "reclaimed": ("receiving_department_id", "working_method", "effective_from"),
 }
 
 
@@ -102,7 +102,7 @@ def test_an_export_has_a_title_row_the_canonical_headers_and_a_frozen_header(lis
     assert [cell.value for cell in ws[2]] == SHEETS["power"].headers
     assert ws.freeze_panes == "A3"
     assert ws.column_dimensions["C"].width == SHEETS["power"].columns[2].width
-    assert "A1:L1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["C3"].alignment.wrap_text is True
     assert [row[0] for row in read_xlsx(data)[2:]] == ["QZ-1", "QZ-2"]
 
@@ -129,7 +129,8 @@ def test_values_excel_would_run_are_written_as_text_cells_and_read_back_unchange
         ListEntryFactory(item=item, handling_office="承办", notes=value)
     data = export_file("power", county=world.county)
     ws = workbook(data).worksheets[0]
-    notes = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=12) for r in range(3, ws.max_row + 1)}
+    column = SHEETS["power"].headers.index("备注") + 1
+    notes = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=column) for r in range(3, ws.max_row + 1)}
     for number, value in enumerate(DANGEROUS):
         cell = notes[f"F{number}"]
         assert cell.data_type == "s"

@@ -152,10 +152,11 @@ class SheetResource(Resource):
 
     kind = ""
 
-    def __init__(self, county=None, register_aliases=False, **kwargs):
+    def __init__(self, county=None, register_aliases=False, effective_from=None, **kwargs):
         super().__init__(**kwargs)
         self.county = county
         self.register_aliases = register_aliases
+        self.effective_from = effective_from
 
     @classmethod
     def get_display_name(cls):
@@ -174,6 +175,7 @@ class SheetResource(Resource):
             user=kwargs.get("user"),
             dry_run=dry_run,
             register_aliases=self.register_aliases,
+            effective_from=self.effective_from,
         )
         return report_to_result(report)
 
@@ -207,7 +209,15 @@ class ExcelImportForm(ImportForm):
         help_text=_("The county whose list the file is. For townships and departments it may be "
                     "left blank: each row then names its county (区县代码)."),
     )
-    field_order = ["resource", "county", "import_file", "format"]
+    effective_from = forms.DateField(
+        label=_("effective from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the list took effect, for the rows without a 生效日期 of their own "
+                    "(blank: 批准日期 on the admission list, else the day of the import). The "
+                    "preview says which date the rows get."),
+    )
+    field_order = ["resource", "county", "import_file", "format", "effective_from"]
 
     def __init__(self, formats, resources, *, user=None, kind="", **kwargs):
         super().__init__(formats, resources, **kwargs)
@@ -217,6 +227,8 @@ class ExcelImportForm(ImportForm):
         if kind in spec.LIST_KINDS:
             self.fields["county"].required = True
             self.fields["county"].help_text = ""
+        else:
+            del self.fields["effective_from"]
         if "county" not in self.initial and queryset.count() == 1:
             self.initial["county"] = queryset.first().pk
 
@@ -240,6 +252,7 @@ class ExcelImportForm(ImportForm):
 
 class ExcelConfirmImportForm(ConfirmImportForm):
     county = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput())
+    effective_from = forms.DateField(required=False, widget=forms.HiddenInput())
     register_aliases = forms.BooleanField(
         label=_("Register the department names read by their normalised form (listed below) "
                 "as aliases of their departments"),
@@ -296,15 +309,19 @@ class ExcelImportExportMixin(ImportExportMixin):
         if import_form is not None:
             county = import_form.cleaned_data.get("county")
             initial["county"] = county.pk if county is not None else ""
+            day = import_form.cleaned_data.get("effective_from")
+            initial["effective_from"] = day.isoformat() if day else ""
         return initial
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
-        county, register_aliases = None, False
+        county, register_aliases, effective_from = None, False, None
         if form is not None and form.is_bound and hasattr(form, "cleaned_data"):
             county = form.cleaned_data.get("county")
             register_aliases = bool(form.cleaned_data.get("register_aliases"))
-        return {"county": county, "register_aliases": register_aliases}
+            effective_from = form.cleaned_data.get("effective_from")
+        return {"county": county, "register_aliases": register_aliases,
+                "effective_from": effective_from}
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ExcelFileError):

@@ -5,6 +5,8 @@ transaction).
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
@@ -23,6 +25,15 @@ INVALID = object()  # a cell whose error is already recorded
 NEW = "new"
 UPDATE = "update"
 SKIP = "skip"
+
+# Where a list row's effective date (ListEntry.effective_from) came from; the report states it
+# per import, so that the import day never silently stands for the day a list took effect.
+FROM_FILE = "file"  # the row's 生效日期
+FROM_APPROVAL = "approval"  # admission: the row's 批准日期
+FROM_GIVEN = "given"  # the import-wide date (--effective-from, the admin form's field)
+FROM_TODAY = "today"  # no date at all: the day of the import
+FROM_TERM_END = "term_end"  # no date, and a term that ended before today: its end
+KEPT = "kept"  # an existing entry, no date given: its effective date is left as it was
 
 
 def history_reason(file_name: str) -> str:
@@ -63,6 +74,53 @@ def warning_message(sheet: spec.Sheet, warning) -> str:
 # --------------------------------------------------------------------------- reports
 
 
+@dataclass(frozen=True)
+class EffectiveDates:
+    """``rows`` rows of an import got their effective date from ``source`` (``day`` when it
+    is one date for all of them)."""
+
+    source: str
+    day: datetime.date | None
+    rows: int
+
+    def __str__(self):
+        values = {"rows": self.rows, "date": self.day.isoformat() if self.day else ""}
+        if self.source == FROM_FILE:
+            return _("Effective date: as written in the file (%(rows)s rows).") % values
+        if self.source == FROM_APPROVAL:
+            return _("Effective date: the approval date (批准日期) (%(rows)s rows).") % values
+        if self.source == FROM_GIVEN:
+            return _("Effective date: the date given for the import, %(date)s (%(rows)s rows).") % values
+        if self.source == FROM_TODAY:
+            return _("Effective date: the day of the import, %(date)s (%(rows)s rows).") % values
+        if self.source == FROM_TERM_END:
+            return _("Effective date: the end of the term (有效期至), which is already past "
+                     "(%(rows)s rows).") % values
+        return _("Effective date: kept as recorded (%(rows)s existing rows).") % values
+
+
+def import_day_warning() -> str:
+    return _(
+        "Some rows have no 生效日期 and no effective date was given for the import: they take "
+        "effect on the day of the import. If the list was in force earlier, fill in 生效日期 "
+        "or give the date the list took effect for the whole import, and import again."
+    )
+
+
+def effective_dates(sources) -> list[EffectiveDates]:
+    """The statements of an import from its rows' ``(source, day)`` pairs, in a fixed order."""
+    counted = Counter(sources)
+    order = (FROM_FILE, FROM_APPROVAL, FROM_GIVEN, FROM_TODAY, FROM_TERM_END, KEPT)
+    statements = []
+    for source in order:
+        days = {day for (s, day) in counted if s == source}
+        rows = sum(n for (s, _day), n in counted.items() if s == source)
+        if rows:
+            day = next(iter(days)) if len(days) == 1 and source in (FROM_GIVEN, FROM_TODAY) else None
+            statements.append(EffectiveDates(source, day, rows))
+    return statements
+
+
 @dataclass
 class RowOutcome:
     row: int
@@ -90,6 +148,8 @@ class ImportReport:
     warnings: list = field(default_factory=list)  # sentences: columns a field may come from
     departments: list = field(default_factory=list)  # departments.Resolution, by written name
     new_aliases: list = field(default_factory=list)  # (department, name) registered (or to be)
+    new_counties: list = field(default_factory=list)  # County created (or to be) by a townships sheet
+    effective_dates: list = field(default_factory=list)  # EffectiveDates (list sheets)
     applied: bool = False
 
     @property
@@ -119,6 +179,29 @@ class ImportReport:
     def headers(self) -> list[str]:
         return spec.SHEETS[self.kind].headers
 
+    @property
+    def county_notes(self) -> list[str]:
+        """"将新建区县 990500 某县" (preview), "已新建区县 …" (once imported)."""
+        message = (_("Created county %(code)s %(name)s.") if self.applied
+                   else _("County %(code)s %(name)s will be created."))
+        return [message % {"code": county.code, "name": county.name} for county in self.new_counties]
+
+    @property
+    def import_day_used(self) -> bool:
+        """Whether some rows take effect on the day of the import for want of any date."""
+        return any(statement.source == FROM_TODAY for statement in self.effective_dates)
+
+    @property
+    def effective_statements(self) -> list[str]:
+        return [str(statement) for statement in self.effective_dates]
+
+    @property
+    def import_day_warning(self) -> str:
+        """The warning shown (before the confirmation) when the import day stands in."""
+        if not self.import_day_used:
+            return ""
+        return import_day_warning()
+
     @classmethod
     def refused(cls, kind, file_name, message, *, dry_run=False):
         """A report of a file refused as a whole."""
@@ -134,15 +217,21 @@ class BaseImporter:
     sheet: spec.Sheet
     needs_county = True
 
-    def __init__(self, *, county=None, user=None, file_name="", dry_run=False):
+    def __init__(self, *, county=None, user=None, file_name="", dry_run=False, effective_from=None):
         self.county = county
         self.user = user
         self.file_name = file_name
         self.dry_run = dry_run
+        # The import-wide effective date (docs/excel.md "生效日期"): the list importers use it
+        # for the rows without a date of their own; the other sheets may ignore it.
+        self.effective_from = effective_from
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.reason = history_reason(file_name)
         self.plans = []
+        # Inside a county workbook's transaction, which is rolled back whenever a sheet has an
+        # error: write the valid rows of a file with errors too (``_write_valid_rows``).
+        self.write_valid_rows = False
 
     # -- driving
 
@@ -158,11 +247,24 @@ class BaseImporter:
         self._plan_rows(table)
         self.finish()
         if report.errors:
+            if self.write_valid_rows and self.plans:
+                self._write_valid_rows()
             report.errors.sort(key=lambda error: error.row or 0)
             report.outcomes = []
+            report.effective_dates = []
         elif not self.dry_run:
             self._write()
         return report
+
+    def _write_valid_rows(self):
+        """Write the rows without errors of a file that has some, for the later sheets of a
+        county workbook to plan against (duties.excel.workbook rolls everything back): a
+        departments sheet with one bad row must not make every list sheet report its other
+        departments unknown. Best effort: whatever the writing says is not the file's."""
+        errors = list(self.report.errors)
+        self._write()
+        self.report.errors = errors
+        self.report.applied = False
 
     def _plan_rows(self, table):
         columns = table.columns
@@ -203,10 +305,21 @@ class BaseImporter:
 
     # -- helpers for plan_row
 
+    def column_label(self, key) -> str:
+        """The column's header as written in the file, else its canonical header."""
+        if not key:
+            return ""
+        if self.table.has(key):
+            return self.table.label(key)
+        try:
+            return self.sheet.column(key).header
+        except KeyError:
+            return key
+
     def _error(self, key, message, row=None):
         error = RowError(
             row if row is not None else self.row_number,
-            self.table.label(key) if key else "",
+            self.column_label(key),
             str(message),
         )
         if row is None:

@@ -1,7 +1,10 @@
 """Importing the townships and departments sheets (the county's directory).
 
-Each row names its county (区县代码) or takes the county chosen for the import; a townships
-sheet naming a county that does not exist creates it (with its 区县名称). The first name in a
+Each row names its county (区县代码) or takes the county chosen for the import. A townships
+sheet naming a county that does not exist creates it (with its 区县名称) when the importing
+user may create counties: an office user not limited to one county, or a superuser (a run
+without a user, such as a dry run from the command line, previews as such a user would). An
+office user limited to county A may import rows of county A only. The first name in a
 department's 简称 cell is its short name, the others are registered as aliases.
 """
 
@@ -19,39 +22,62 @@ from duties.excel.values import parse_choice, parse_decimal, parse_int, text
 _ALIAS_SPLIT_RE = re.compile(r"[、,，;；\n]+")
 
 
+def may_create_counties(user) -> bool:
+    """Whether importing ``user`` may create a county: an office user of every county or a
+    superuser (``None``: no user, a preview)."""
+    from townships.access import OFFICE, office_county_id, role_of
+
+    if user is None:
+        return True
+    return role_of(user) == OFFICE and office_county_id(user) is None
+
+
 class _CountyRowsMixin:
     """Townships and departments name their county in each row (区县代码), or take the
-    county chosen for the import."""
+    county chosen for the import (``county``, or ``county_code`` for a county a townships
+    sheet may create)."""
 
     creates_counties = False
 
+    def __init__(self, *, county_code="", **kwargs):
+        super().__init__(**kwargs)
+        self.county_code = county_code or (self.county.code if self.county is not None else "")
+
     def _prefetch_counties(self, table):
+        from townships.access import office_county_id
         from townships.models import County
 
         codes = set()
         index = table.columns.get("county_code")
         if index is not None:
             codes = {text(values[index]) for _n, values in table.rows if index < len(values)}
-        if self.county is not None:
-            codes.add(self.county.code)
+        if self.county_code:
+            codes.add(self.county_code)
         self.counties = {c.code: c for c in County.objects.filter(code__in=codes - {""})}
         self.new_counties = {}
+        self.own_county_id = office_county_id(self.user) if self.user is not None else None
+        self.own_county = (
+            County.objects.filter(pk=self.own_county_id).first() if self.own_county_id else None
+        )
 
     def _county(self, cells):
         code = text(cells.get("county_code")) if self.has("county_code") else ""
-        if self.county is not None:
-            if code and code != self.county.code:
-                self._error("county_code", _(
-                    "This row is for county %(code)s, but the import is for %(county)s "
-                    "(%(county_code)s)."
-                ) % {"code": code, "county": self.county.name, "county_code": self.county.code})
-                return None
-            return self.county
+        expected = self.county_code
+        if expected and code and code != expected:
+            named = self.county or self.counties.get(expected)
+            self._error("county_code", _(
+                "This row is for county %(code)s, but the import is for %(county)s "
+                "(%(county_code)s)."
+            ) % {"code": code, "county": named.name if named else expected, "county_code": expected})
+            return None
+        code = code or expected
         if not code:
             self._error("county_code" if self.has("county_code") else "", _(
                 "No county: fill in the county code (区县代码) or choose the county to import "
                 "into."
             ))
+            return None
+        if not self._own(code):
             return None
         county = self.counties.get(code) or self.new_counties.get(code)
         if county is not None:
@@ -59,7 +85,23 @@ class _CountyRowsMixin:
         if not self.creates_counties:
             self._error("county_code", _("Unknown county %(code)s.") % {"code": code})
             return None
+        if not may_create_counties(self.user):
+            self._error("county_code", _(
+                "Unknown county %(code)s. Only an office account of every county (or a "
+                "superuser) may create a county."
+            ) % {"code": code})
+            return None
         return self._new_county(code, cells)
+
+    def _own(self, code) -> bool:
+        """An office user limited to one county imports rows of that county only."""
+        if self.own_county is None or code == self.own_county.code:
+            return True
+        self._error("county_code" if self.has("county_code") else "", _(
+            "This row is for county %(code)s; your account may import only into %(county)s "
+            "(%(county_code)s)."
+        ) % {"code": code, "county": self.own_county.name, "county_code": self.own_county.code})
+        return False
 
     def _new_county(self, code, cells):
         from townships.models import County
@@ -81,6 +123,10 @@ class _CountyRowsMixin:
         county = County(code=code, name=name)
         self.new_counties[code] = county
         return county
+
+    def finish(self):
+        super().finish()
+        self.report.new_counties = list(self.new_counties.values())
 
 
 # --------------------------------------------------------------------------- townships

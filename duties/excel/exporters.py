@@ -23,7 +23,7 @@ from collections import defaultdict
 from copy import copy
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from duties.excel import spec
@@ -107,7 +107,9 @@ def _entry_rows(kind, queryset):
             "item", "item__department", "lead_department", "requesting_department",
             "receiving_department",
         )
-        .order_by("item__code", "delegation_id", "id")
+        # An item's own entry first, then those of delegations: the order the importer matches
+        # an item's rows with its entries in (duties.excel.lists), on every database.
+        .order_by("item__code", F("delegation_id").asc(nulls_first=True), "id")
     )
     through = ListEntry.townships.through
     names = defaultdict(list)
@@ -131,24 +133,24 @@ def _entry_row(kind, entry, scope) -> list:
             item.code, _label(spec.CATEGORY_LABELS, item.category), item.name, item.sub_item,
             item.legal_basis, item.responsibility_stages, item.accountability_cases,
             entry.handling_office, _department_name(item.department),
-            _label(spec.SOURCE_LABELS, entry.source), scope, entry.notes,
+            _label(spec.SOURCE_LABELS, entry.source), scope, entry.effective_from, entry.notes,
         ]
     if kind == spec.TERRITORIAL:
         return [
             item.code, entry.domain, item.name, _department_name(entry.lead_department),
             entry.department_duty, entry.township_duty, entry.cooperating_departments,
-            item.legal_basis, scope, entry.notes,
+            item.legal_basis, scope, entry.effective_from, entry.notes,
         ]
     if kind == spec.ADMISSION:
         return [
             item.code, item.name, _department_name(entry.requesting_department),
             _label(spec.ADMISSION_MODE_LABELS, entry.admission_mode), entry.approval_document,
-            entry.approved_on, entry.effective_to, entry.staff_posts, entry.funding_wan_yuan,
-            item.legal_basis, scope, entry.notes,
+            entry.approved_on, entry.effective_from, entry.effective_to, entry.staff_posts,
+            entry.funding_wan_yuan, item.legal_basis, scope, entry.notes,
         ]
     return [
         item.code, item.name, _department_name(entry.receiving_department),
-        entry.working_method, item.legal_basis, scope, entry.notes,
+        entry.working_method, item.legal_basis, scope, entry.effective_from, entry.notes,
     ]
 
 
@@ -215,16 +217,20 @@ def _xlsx(sheet: spec.Sheet, title: str | None, rows, *, example=False, notes=No
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(sheet.title)
-    _layout(ws, sheet, title)
-    styles = _styles(ws, example)
-    for values in rows:
-        ws.append([_cell(ws, value, styles) for value in values])
+    _add_sheet(workbook, sheet, title, rows, example=example)
     if notes is not None:
         _notes_sheet(workbook, sheet, notes)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _add_sheet(workbook, sheet: spec.Sheet, title, rows, *, name=None, example=False):
+    ws = workbook.create_sheet(name or sheet.title)
+    _layout(ws, sheet, title)
+    styles = _styles(ws, example)
+    for values in rows:
+        ws.append([_cell(ws, value, styles) for value in values])
 
 
 def _layout(ws, sheet, title):
@@ -398,8 +404,23 @@ def export_file(kind, *, county, township=None, fmt="xlsx", as_of=None) -> bytes
     return export_queryset(kind, queryset, county=county, township=township, fmt=fmt, as_of=as_of)
 
 
+def workbook_file(county, *, sheet_names, as_of=None) -> bytes:
+    """A county's sheets in one .xlsx (``sheet_names``: kind -> worksheet name, in order),
+    each as ``export_file`` writes it: the county workbook that imports back unchanged."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for kind, name in sheet_names.items():
+        queryset = default_queryset(kind, county=county, as_of=as_of)
+        title = title_for(kind, county=county, as_of=as_of)
+        _add_sheet(workbook, spec.SHEETS[kind], title, rows_of(kind, queryset), name=name)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def template_file(kind) -> bytes:
     """A blank template: the canonical headers, one example row, and a 说明 sheet."""
     sheet = spec.SHEETS[kind]
     example = [column.example for column in sheet.columns]
-    return _xlsx(sheet, None, [example], example=True, notes=spec.GENERAL_NOTES)
+    return _xlsx(sheet, None, [example], example=True, notes=sheet.notes or spec.GENERAL_NOTES)

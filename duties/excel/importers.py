@@ -25,11 +25,14 @@ from duties.excel.reader import read_table
 __all__ = ["ImportReport", "import_file", "importer_for"]
 
 
-def importer_for(kind, *, register_aliases=False, **kwargs):
+def importer_for(kind, *, register_aliases=False, county_code="", **kwargs):
+    """The importer of sheet ``kind``. Every importer takes county, user, file_name, dry_run
+    and effective_from; ``county_code`` (townships, departments) names a county a townships
+    sheet may create; ``register_aliases`` is for the lists."""
     if kind == spec.TOWNSHIPS:
-        return TownshipImporter(**kwargs)
+        return TownshipImporter(county_code=county_code, **kwargs)
     if kind == spec.DEPARTMENTS:
-        return DepartmentImporter(**kwargs)
+        return DepartmentImporter(county_code=county_code, **kwargs)
     if kind in spec.LIST_KINDS:
         return ListImporter(kind, register_aliases=register_aliases, **kwargs)
     if kind in spec.PAST_WORK_KINDS:
@@ -40,17 +43,22 @@ def importer_for(kind, *, register_aliases=False, **kwargs):
 
 
 def import_file(kind, data: bytes, file_name: str, *, county=None, user=None, dry_run=False,
-                register_aliases=False) -> ImportReport:
+                register_aliases=False, effective_from=None, county_code="") -> ImportReport:
     """Validate and (unless ``dry_run`` or any row is bad) import ``data``.
 
     ``register_aliases``: the department names that were found only by their normalised form
     ("县住建局") are registered as aliases of their department (lists only).
+    ``effective_from``: the import-wide effective date, for the list rows without a 生效日期
+    (docs/excel.md "生效日期"). ``county_code``: townships and departments, the county the
+    rows are for when it does not exist yet (a townships sheet creates it).
 
     Never raises for a bad file: file-level problems come back as a report error without a
     row number; the database is left unchanged whenever the report has errors.
     """
+    extra = {"county_code": county_code} if kind in spec.DIRECTORY_KINDS else {}
     importer = importer_for(kind, county=county, user=user, file_name=file_name, dry_run=dry_run,
-                            register_aliases=register_aliases)
+                            register_aliases=register_aliases, effective_from=effective_from,
+                            **extra)
     if county is None and importer.needs_county:
         return ImportReport.refused(kind, file_name, _("Choose the county to import the list into."),
                                     dry_run=dry_run)

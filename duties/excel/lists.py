@@ -5,6 +5,11 @@ Rules (docs/contracts.md §1):
   code gets a stable generated one (the same file imported again gives the same code);
 - a list row is one entry of that list per item (entries that rest on a delegation are
   matched too, the county's own entry first);
+- the day a row took effect (ListEntry.effective_from) is its 生效日期, else (admission) its
+  批准日期, else the import-wide date, else the day of the import; an explicit date (the row's or
+  the import-wide one) also corrects the date of an existing entry, while without any an
+  existing entry keeps its date (docs/excel.md "生效日期"). The history keeps the day the rows
+  were recorded;
 - a column that is in the file sets its field, blank included; a column that is not in the
   file leaves the field alone. On the territorial, admission and reclaimed lists a blank 依据
   does not clear the item's legal basis (the power list owns it);
@@ -28,7 +33,23 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
 from duties.excel import spec
-from duties.excel.base import INVALID, NEW, SKIP, UPDATE, BaseImporter, RowOutcome, row_label, update_values
+from duties.excel.base import (
+    FROM_APPROVAL,
+    FROM_FILE,
+    FROM_GIVEN,
+    FROM_TERM_END,
+    FROM_TODAY,
+    INVALID,
+    KEPT,
+    NEW,
+    SKIP,
+    UPDATE,
+    BaseImporter,
+    RowOutcome,
+    effective_dates,
+    row_label,
+    update_values,
+)
 from duties.excel.categories import parse_category
 from duties.excel.departments import DepartmentIndex
 from duties.excel.values import TownshipIndex, parse_choice, parse_date, parse_decimal, parse_int
@@ -170,6 +191,7 @@ class ListRow:
     item_values: dict
     entry_values: dict
     scope: tuple | None  # (all townships, [townships]) or None when the file has no 适用乡镇
+    effective_from: datetime.date | None = None  # the row's 生效日期
 
 
 @dataclass
@@ -183,6 +205,7 @@ class ListPlan:
     township_ids: list
     scope_changed: bool
     outcome: RowOutcome
+    effective: tuple  # (where effective_from came from, the day): see _window
 
 
 class ListImporter(BaseImporter):
@@ -286,9 +309,13 @@ class ListImporter(BaseImporter):
                 continue
             values[list_field.owner][list_field.attr] = value
         scope = self.cell(cells, "scope", self.townships.parse_scope) if self.has("scope") else None
+        effective_from = (
+            self.cell(cells, "effective_from", parse_date) if self.has("effective_from") else None
+        )
         if self._row_errors:
             return None
-        return ListRow(number, code, name, sub_item, values[ITEM], values[ENTRY], scope)
+        return ListRow(number, code, name, sub_item, values[ITEM], values[ENTRY], scope,
+                       effective_from)
 
     # -- the readers of ListField.read
 
@@ -408,10 +435,12 @@ class ListImporter(BaseImporter):
             self.new_items[row.code] = item
         item_changes = update_values(item, row.item_values)
         entry, entry_is_new = self._entry(item, existing, len(self.rows_by_item[item_key]))
-        window = self._window(entry, entry_is_new, row.entry_values)
+        window = self._window(entry, entry_is_new, row)
         if window is None:
             return None
-        row.entry_values.update(window)
+        source, effective_from = window
+        if source != KEPT:
+            row.entry_values["effective_from"] = effective_from
         entry_changes = update_values(entry, row.entry_values)
         township_ids, scope_changed = self._scope(entry, entry_is_new, row.scope)
         if item_is_new:
@@ -430,7 +459,7 @@ class ListImporter(BaseImporter):
         outcome = RowOutcome(row.number, action, row_label(item.code, row.name), {},
                              self.headers_of(changed_keys))
         return ListPlan(item, item_is_new, item_changes, entry, entry_is_new, entry_changes,
-                        township_ids, scope_changed, outcome)
+                        township_ids, scope_changed, outcome, (source, effective_from))
 
     def _entry(self, item, existing, occurrence):
         """The entry a row is about (its n-th row takes the item's n-th entry) and whether it
@@ -452,28 +481,45 @@ class ListImporter(BaseImporter):
         entry.all_townships = all_townships
         return township_ids, changed
 
-    def _window(self, entry, is_new, entry_values):
-        """The entry's effective_from (new entries), checked against 有效期至."""
-        effective_to = entry_values.get("effective_to", entry.effective_to)
-        if is_new:
-            approved_on = entry_values.get("approved_on")
-            effective_from = approved_on or self.today
-            if effective_to is not None and effective_to < effective_from:
-                if approved_on:
-                    self._error("effective_to", _(
-                        "The end of the term (%(end)s) is earlier than the approval date "
-                        "(%(start)s)."
-                    ) % {"end": effective_to, "start": effective_from})
-                    return None
-                effective_from = effective_to  # an admission that has already ended
-            return {"effective_from": effective_from}
-        if effective_to is not None and effective_to < entry.effective_from:
-            self._error("effective_to", _(
+    def _window(self, entry, is_new, row):
+        """(where the entry's effective_from comes from, the day) — ``(KEPT, None)`` for an
+        existing entry that keeps its date — checked against 有效期至; None after an error.
+
+        Precedence: the row's 生效日期, (admission) its 批准日期, the import-wide date, the day
+        of the import. Only an explicit date (the row's or the import-wide one) changes the date
+        of an existing entry; the import-wide date leaves an entry that rests on a delegation
+        alone (its window is the decision's)."""
+        effective_to = row.entry_values.get("effective_to", entry.effective_to)
+        approved_on = row.entry_values.get("approved_on")
+        if row.effective_from is not None:
+            source, start = FROM_FILE, row.effective_from
+        elif approved_on:
+            source, start = FROM_APPROVAL, approved_on
+        elif self.effective_from is not None:
+            source, start = FROM_GIVEN, self.effective_from
+        else:
+            source, start = FROM_TODAY, self.today
+        explicit = row.effective_from is not None or (
+            self.effective_from is not None and not entry.delegation_id
+        )
+        if not is_new and not explicit:
+            source, start = KEPT, entry.effective_from
+        if effective_to is None or effective_to >= start:
+            return source, (None if source == KEPT else start)
+        if source == FROM_TODAY:
+            return FROM_TERM_END, effective_to  # an admission that has already ended
+        key = "effective_to" if self.has("effective_to") else "effective_from"
+        if source == FROM_APPROVAL:
+            message = _(
+                "The end of the term (%(end)s) is earlier than the approval date (%(start)s)."
+            )
+        else:
+            message = _(
                 "The end of the term (%(end)s) is earlier than the date the entry took effect "
                 "(%(start)s)."
-            ) % {"end": effective_to, "start": entry.effective_from})
-            return None
-        return {}
+            )
+        self._error(key, message % {"end": effective_to, "start": start})
+        return None
 
     # -- after the rows
 
@@ -481,6 +527,7 @@ class ListImporter(BaseImporter):
         self.report.departments = sorted(
             self.departments.resolved.values(), key=lambda r: (r.department.code, r.written)
         )
+        self.report.effective_dates = effective_dates(plan.effective for plan in self.plans)
 
     def apply(self):
         from duties.excel.list_writer import ListWriter

@@ -12,6 +12,7 @@ import datetime
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -349,31 +350,60 @@ class Table:
 
 
 def read_table(data: bytes, file_name: str, sheet: Sheet) -> Table:
-    """Read ``data`` (the bytes of an .xlsx or .csv file) as ``sheet``. Raises ExcelFileError
-    for any file-level problem (including a missing required column)."""
+    """Read ``data`` (the bytes of an .xlsx or .csv file) as ``sheet``; in a workbook, the
+    worksheet whose header matches best. Raises ExcelFileError for any file-level problem
+    (including a missing required column)."""
     file_format = check_file(data, file_name)
     if file_format == XLSX:
-        check_xlsx_archive(data, _not_xlsx_message())
-        workbook = _open_workbook(data)
-        try:
-            grid, header = _pick_xlsx_sheet(workbook, sheet)
-        except ExcelFileError:
-            raise
-        except Exception:
-            raise ExcelFileError(_not_xlsx_message()) from None
-        finally:
-            workbook.close()
+        with xlsx_workbook(data) as workbook:
+            try:
+                grid, header = _pick_xlsx_sheet(workbook, sheet)
+            except ExcelFileError:
+                raise
+            except Exception:
+                raise ExcelFileError(_not_xlsx_message()) from None
     else:
         grid = _read_csv_grid(data)
         header = find_header(sheet, grid.rows[: HEADER_SEARCH_ROWS + 1])
         if header is None:
             _raise_no_header(sheet)
-    _check_required(sheet, header)
+    return _table(file_name, file_format, grid, header, sheet)
 
+
+@contextmanager
+def xlsx_workbook(data: bytes):
+    """The read-only openpyxl workbook of ``data`` (already through ``check_file``), after the
+    unpacked-size checks; closed on exit."""
+    check_xlsx_archive(data, _not_xlsx_message())
+    workbook = _open_workbook(data)
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def read_worksheet(ws, file_name: str, sheet: Sheet, *, allow_empty=False) -> Table:
+    """One worksheet of an open workbook read as ``sheet`` (a county workbook names the kind
+    of each of its sheets). Raises ExcelFileError like ``read_table``; ``allow_empty``: a
+    header without rows below it is a table without rows, not an error."""
+    try:
+        header = find_header(sheet, _sheet_head(ws))
+        if header is None:
+            _raise_no_header(sheet)
+        grid = _read_xlsx_grid(ws, header.last_row + 1)
+    except ExcelFileError:
+        raise
+    except Exception:
+        raise ExcelFileError(_not_xlsx_message()) from None
+    return _table(file_name, XLSX, grid, header, sheet, allow_empty=allow_empty)
+
+
+def _table(file_name, file_format, grid, header, sheet, *, allow_empty=False) -> Table:
+    _check_required(sheet, header)
     rows = _data_rows(grid, header)
     if len(rows) > max_rows():
         raise ExcelFileError(_too_many_rows_message())
-    if not rows:
+    if not rows and not allow_empty:
         raise ExcelFileError(_("The file has no data rows below the header."))
     return Table(file_name, file_format, grid.name, header, rows, grid.formulas)
 

@@ -18,6 +18,7 @@ TERRITORIAL = "territorial"
 ADMISSION = "admission"
 RECLAIMED = "reclaimed"
 LIST_KINDS = (POWER, TERRITORIAL, ADMISSION, RECLAIMED)
+DIRECTORY_KINDS = (TOWNSHIPS, DEPARTMENTS)
 # The past-work sheets live with the delegations app (delegations.excel); their kinds:
 ASSIGNMENTS = "assignments"
 DELEGATIONS = "delegations"
@@ -191,6 +192,17 @@ def _remarks():
     return Column("notes", "备注", ("说明",), width=20, note=_NOTES_NOTE)
 
 
+_EFFECTIVE_FROM_NOTE = (
+    "本行开始生效（施行）的日期，如 2024-06-14。不填时：准入清单按批准日期，其次按导入时指定的生效日期，"
+    "都没有的按导入当日（预览和命令输出会写明）。填写的日期也会更正已有条目的生效日期。"
+)
+
+
+def _effective_from(example="2024-06-14"):
+    return Column("effective_from", "生效日期", ("施行日期", "实施日期", "起始日期", "生效时间", "执行日期", "起始时间"),
+                  width=12, note=_EFFECTIVE_FROM_NOTE, example=example)
+
+
 SHEETS: dict[str, Sheet] = {
     TOWNSHIPS: Sheet(
         TOWNSHIPS,
@@ -263,6 +275,7 @@ SHEETS: dict[str, Sheet] = {
             Column("source", "来源", ("权力来源", "事项来源"), width=8,
                    note="法定、赋权或委托；不填为“法定”。", example="赋权"),
             _scope(),
+            _effective_from(),
             _remarks(),
         ),
     ),
@@ -292,6 +305,7 @@ SHEETS: dict[str, Sheet] = {
                    note="法律、法规、政策依据。留空不会清除事项已有的依据。",
                    example="《中华人民共和国安全生产法》"),
             _scope(),
+            _effective_from(),
             _remarks(),
         ),
     ),
@@ -309,6 +323,7 @@ SHEETS: dict[str, Sheet] = {
                    note="批准准入的文件文号。必填。", example="示办发〔2025〕3号"),
             Column("approved_on", "批准日期", ("批准时间",), width=12,
                    note="批准日期，如 2025-03-01。", example="2025-03-01"),
+            _effective_from(example="2025-03-01"),
             Column("effective_to", "有效期至", ("截止日期", "有效期", "期限至"), width=12,
                    note="准入有效期截止日期；留空表示长期有效。", example="2027-12-31"),
             Column("staff_posts", "保障编制", ("人员编制", "编制", "保障编制（名）"), width=10,
@@ -336,6 +351,7 @@ SHEETS: dict[str, Sheet] = {
             Column("legal_basis", "依据", ("法律依据", "实施依据", "政策依据"), width=40,
                    note="法律、法规、政策依据。留空不会清除事项已有的依据。"),
             _scope(),
+            _effective_from(),
             _remarks(),
         ),
     ),

@@ -1,20 +1,20 @@
 """manage.py export_list <kind> --county <code> [--township <code>] -o <file.xlsx|file.csv>
 manage.py export_list <kind> --template -o <file.xlsx>"""
 
-import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from duties.excel import export_file, template_file
-from duties.excel.spec import KINDS, LIST_KINDS
+from duties.excel.cli import parse_day
+from duties.excel.spec import KINDS
 
 
 class Command(BaseCommand):
     help = (
-        "Export a county's sheet (townships, departments or one of the four lists), or one "
-        "township's list, as .xlsx or .csv (by the output's extension); or write the blank "
+        "Export a county's sheet (townships, departments, one of the four lists or past work), "
+        "or one township's list, as .xlsx or .csv (by the output's extension); or write the blank "
         "template of a sheet with --template."
     )
 
@@ -56,8 +56,8 @@ class Command(BaseCommand):
     def _township(self, kind, code, county):
         from townships.models import Township
 
-        if kind not in LIST_KINDS and kind != "townships":
-            raise CommandError(_("--township applies to the lists only."))
+        if kind == "departments":
+            raise CommandError(_("--township applies to the lists, townships and past work only."))
         township = Township.objects.filter(code=code, county=county).first()
         if township is None:
             raise CommandError(
@@ -67,9 +67,4 @@ class Command(BaseCommand):
         return township
 
     def _day(self, as_of):
-        if not as_of:
-            return None
-        try:
-            return datetime.date.fromisoformat(as_of)
-        except ValueError:
-            raise CommandError(_("--as-of must be a date (YYYY-MM-DD).")) from None
+        return parse_day(as_of, "--as-of")
