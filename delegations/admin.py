@@ -10,6 +10,9 @@ state, decision or revocation itself.
 - The change page shows the record read-only, with its opinions and revocations.
 - The steps the office takes are admin actions on the selected delegations (legality review,
   decision, revocation), each asking for what the step needs and calling the workflow.
+
+Every admin is scoped to what the user may write (``townships.admin_scope.ScopedAdminMixin``):
+an office user of one county sees and acts on that county's delegations and assignments only.
 """
 
 from django import forms as django_forms
@@ -28,6 +31,7 @@ from delegations.models import Assignment, CalendarDay, Delegation, Revocation, 
 from delegations.web import forms as page_forms
 from duties.admin import ChangeReasonAdminMixin
 from duties.forms import ChangeReasonForm
+from townships.admin_scope import ScopedAdminMixin, ScopedChoicesMixin
 
 
 class RecordForm(django_forms.ModelForm):
@@ -38,7 +42,7 @@ class RecordForm(django_forms.ModelForm):
         fields = []
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedChoicesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -99,7 +103,7 @@ STEP_ACTIONS = {
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SimpleHistoryAdmin):
+class DelegationAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     form = PaperDecisionForm
     inlines = [TownshipOpinionInline, RevocationInline]
     actions = ["record_legal_review", "record_decision", "revoke"]
@@ -237,6 +241,7 @@ class DelegationAdmin(SimpleHistoryAdmin):
         return False  # no "revert": an old version is read, never saved back
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.get_object(request, object_id)  # 404 outside the user's scope, POST or not
         if request.method == "POST":
             self.message_user(
                 request,
@@ -340,7 +345,7 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     form = AssignmentForm
     list_display = [
         "title",
@@ -421,7 +426,7 @@ class CalendarDayForm(ChangeReasonForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class CalendarDayAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     """The calendar comes filled with the State Council's notices (``delegations.holidays``);
     a day the office adds or changes here is its own (``notice`` cleared), which loading the
     notices again keeps."""

@@ -1,4 +1,9 @@
-"""Admin for the duty catalog and the four lists (one admin per list proxy)."""
+"""Admin for the duty catalog and the four lists (one admin per list proxy).
+
+Every admin is scoped to what the user may write (``townships.admin_scope.ScopedAdminMixin``):
+an office user of one county sees, edits, chooses and exports that county's items and entries
+only.
+"""
 
 from django.contrib import admin
 from django.utils import timezone
@@ -16,6 +21,8 @@ from duties.models import (
     ReclaimedEntry,
     TerritorialEntry,
 )
+from townships import access
+from townships.admin_scope import ScopedAdminMixin
 from townships.models import Township
 
 CHANGE_REASON_FIELD = "change_reason"
@@ -46,7 +53,7 @@ def short(text, length=40):
 
 
 @admin.register(DutyItem)
-class DutyItemAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class DutyItemAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     form = DutyItemForm
     list_display = ["code", "name", "sub_item", "category", "department", "county", "updated_at"]
     list_display_links = ["code", "name"]
@@ -77,7 +84,9 @@ class CoveredTownshipFilter(admin.SimpleListFilter):
     county_parameter = "item__county__id__exact"
 
     def lookups(self, request, model_admin):
-        townships = Township.objects.select_related("county").order_by("code")
+        townships = access.restrict(
+            request.user, Township.objects.select_related("county").order_by("code"), access.CHANGE
+        )
         county = request.GET.get(self.county_parameter)
         if county and county.isdigit():
             return [(t.pk, t.name) for t in townships.filter(county_id=county)]
@@ -87,7 +96,9 @@ class CoveredTownshipFilter(admin.SimpleListFilter):
         value = self.value()
         if not value or not value.isdigit():
             return queryset
-        township = Township.objects.filter(pk=value).first()
+        township = access.restrict(
+            request.user, Township.objects.filter(pk=value), access.CHANGE
+        ).first()
         if township is None:
             return queryset.none()
         return queryset.covering(township)
@@ -199,7 +210,7 @@ class ListEntryAdminBase(ChangeReasonAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PowerEntry)
-class PowerEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
+class PowerEntryAdmin(ScopedAdminMixin, ExcelImportExportMixin, ListEntryAdminBase):
     list_display = [
         "item_code",
         "item_name",
@@ -225,7 +236,7 @@ class PowerEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
 
 
 @admin.register(TerritorialEntry)
-class TerritorialEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
+class TerritorialEntryAdmin(ScopedAdminMixin, ExcelImportExportMixin, ListEntryAdminBase):
     list_display = [
         "item_code",
         "item_name",
@@ -276,7 +287,7 @@ class TerritorialEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
 
 
 @admin.register(AdmissionEntry)
-class AdmissionEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
+class AdmissionEntryAdmin(ScopedAdminMixin, ExcelImportExportMixin, ListEntryAdminBase):
     list_display = [
         "item_code",
         "item_name",
@@ -325,7 +336,7 @@ class AdmissionEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
 
 
 @admin.register(ReclaimedEntry)
-class ReclaimedEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
+class ReclaimedEntryAdmin(ScopedAdminMixin, ExcelImportExportMixin, ListEntryAdminBase):
     list_display = [
         "item_code",
         "item_name",
@@ -359,7 +370,7 @@ class ReclaimedEntryAdmin(ExcelImportExportMixin, ListEntryAdminBase):
 
 
 @admin.register(ListEntry)
-class AllListsEntryAdmin(SimpleHistoryAdmin):
+class AllListsEntryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Read-only view of every list at once (search an item across the four lists).
 
     Entries are edited through their own list's admin.

@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -160,3 +161,90 @@ def constraint_message(model, name):
         if constraint.name == name:
             return str(constraint.violation_error_message)
     raise LookupError(name)
+
+
+# --------------------------------------------------------------------------- two counties
+
+
+@dataclass
+class Side:
+    """One county's rows for the scoping tests: its county, a department, a township, an
+    item, an approved delegation (whose admission entry is on the list) and a user."""
+
+    tag: str
+    county: object
+    department: object
+    township: object
+    item: object
+    delegation: object
+    user: object
+
+    def related(self):
+        """Model -> this county's row of it, for the choices and autocomplete checks."""
+        return {
+            County: self.county,
+            Department: self.department,
+            Township: self.township,
+            DutyItem: self.item,
+            Delegation: self.delegation,
+            get_user_model(): self.user,
+        }
+
+
+def make_side(tag, county, department, township, user) -> Side:
+    item = DutyItemFactory(
+        county=county, department=department, code=f"{tag}-ITEM", name=f"{county.name}燃气检查"
+    )
+    delegation = DelegationFactory(
+        department=department, townships=[township], duty_items=[item],
+        state=Delegation.State.APPROVED,
+    )
+    return Side(tag, county, department, township, item, delegation, user)
+
+
+def county_b_side() -> Side:
+    """County B (邻县): every text shown for its rows contains “邻县”."""
+    county = CountyFactory(code="990299", name="邻县")
+    department = DepartmentFactory(county=county, code="YJJ", name="邻县应急管理局",
+                                   short_name="邻县应急局")
+    township = TownshipFactory(county=county, code="990299101", name="邻县北岭镇")
+    user = make_user(Profile.Role.DEPARTMENT, username="linxian-yjj", department=department,
+                     first_name="邻县用户")
+    return make_side("B", county, department, township, user)
+
+
+def county_a_side(world) -> Side:
+    return make_side("A", world.county, world.dept_a, world.township_a, world.dept_a_user)
+
+
+def scoped_row(model, side: Side, index=0):
+    """A row of ``model`` (a model whose admin is scoped) in ``side``'s county; County and
+    the user model give the side's own rows."""
+    if model is County:
+        return side.county
+    if model is get_user_model():
+        return side.user
+    if model is Township:
+        return TownshipFactory(county=side.county, name=f"{side.county.name}新镇{index}")
+    if model is Department:
+        department = DepartmentFactory(county=side.county, name=f"{side.county.name}新局{index}")
+        DepartmentAliasFactory(department=department, name=f"{side.county.name}别名{index}")
+        return department
+    if model is DutyItem:
+        return DutyItemFactory(county=side.county, department=side.department,
+                               code=f"{side.tag}-{index}", name=f"{side.county.name}事项{index}")
+    if model in (PowerEntry, TerritorialEntry, AdmissionEntry, ReclaimedEntry, ListEntry):
+        kind = model.KIND if model is not ListEntry else ListKind.POWER
+        extra = {}
+        if kind == ListKind.ADMISSION:
+            extra = {"requesting_department": side.department, "admission_mode": "assign",
+                     "approved_on": datetime.date(2024, 1, 1)}
+        item = scoped_row(DutyItem, side, f"{kind}{index}")
+        entry = ListEntryFactory(kind=kind, item=item, **extra)
+        return model.objects.get(pk=entry.pk)
+    if model is Delegation:
+        return side.delegation
+    if model is Assignment:
+        return AssignmentFactory(department=side.department, townships=[side.township],
+                                 duty_item=side.item, title=f"{side.county.name}交办任务{index}")
+    raise LookupError(f"no scoped builder for {model}")

@@ -169,7 +169,7 @@ def test_the_list_admins_show_only_their_own_list(office_client, world):
     response = office_client.get(url(PowerEntry, "changelist"))
     assert [e.pk for e in response.context["cl"].result_list] == [power.pk]
     response = office_client.get(url(TerritorialEntry, "change", power.pk))
-    assert response.status_code == 302  # not on this list: the admin says it does not exist
+    assert response.status_code == 404  # not on this list: the admin says it does not exist
     response = office_client.get(url(TerritorialEntry, "change", territorial.pk))
     form_fields = response.context["adminform"].form.fields
     assert {"lead_department", "department_duty", "township_duty"} <= set(form_fields)

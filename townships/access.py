@@ -17,6 +17,10 @@ Scope decisions (``restrict``):
   department's drafts), the assignments that name it or that it reported, and its own
   opinions.
 - The public sees only the public data above.
+- User accounts are never public: a superuser sees every account; an office user of every
+  county every account but the superusers'; an office user of one county the accounts whose
+  profile belongs to that county (its ``county``, or its department's or township's county),
+  never a superuser's (``user_accounts_q``); nobody else sees any.
 
 ``action="change"`` (or ``"delete"``) narrows to the rows the user may write, whatever
 their state; the workflow's steps (``delegations.workflow.TRANSITIONS``: state × step →
@@ -196,10 +200,60 @@ def _rules():
     }
 
 
+def _is_user_model(model) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return _concrete(model) is _concrete(get_user_model())
+
+
+def user_accounts_q(user) -> Q:
+    """The user accounts ``user`` may see and manage (the same for every action): see the
+    module's docstring."""
+    if getattr(user, "is_superuser", False):
+        return _ALL
+    if role_of(user) != OFFICE:
+        return _NONE
+    not_superuser = Q(is_superuser=False)
+    county_id = office_county_id(user)
+    if county_id is None:
+        return not_superuser
+    return not_superuser & (
+        Q(profile__county_id=county_id)
+        | Q(profile__department__county_id=county_id)
+        | Q(profile__township__county_id=county_id)
+    )
+
+
+def has_rule(model) -> bool:
+    """Whether ``restrict`` has a scope rule for ``model``."""
+    return _is_user_model(model) or _concrete(model) in _rules()
+
+
+def county_id_of(obj):
+    """The id of the county ``obj`` belongs to, read from the instance along the model's
+    county path (for an object no longer in the database, e.g. a deleted row's history);
+    None for a model without one (the calendar) or when the path is broken."""
+    county_path = _rules().get(_concrete(type(obj)), (None,))[0]
+    if county_path is None:
+        return None
+    if county_path == "pk":
+        return obj.pk
+    value = obj
+    *relations, last = county_path.split("__")
+    try:
+        for name in relations:
+            value = getattr(value, name)
+        return getattr(value, last)
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
 def scope_q(user, model, action: str = VIEW) -> Q:
     """The condition ``restrict`` applies, for use inside other queries (e.g. Exists)."""
     if action not in QUERYSET_ACTIONS:
         raise ValueError(f"Unknown action {action!r}; use one of {QUERYSET_ACTIONS}.")
+    if _is_user_model(model):
+        return user_accounts_q(user)
     rules = _rules()
     concrete = _concrete(model)
     if concrete not in rules:
@@ -226,8 +280,9 @@ def scope_q(user, model, action: str = VIEW) -> Q:
 def restrict(user, queryset, action: str = VIEW):
     """``queryset`` narrowed to the rows ``user`` may see (``action="view"``) or write
     (``"change"``/``"delete"``). Works on Delegation, Assignment, ListEntry (and its list
-    proxies), DutyItem, Township, Department, DepartmentAlias, County, TownshipOpinion and
-    CalendarDay; any other model raises TypeError (a missing rule is a bug, not "all")."""
+    proxies), DutyItem, Township, Department, DepartmentAlias, County, TownshipOpinion,
+    CalendarDay and the user model; any other model raises TypeError (a missing rule is a bug,
+    not "all")."""
     return queryset.filter(scope_q(user, queryset.model, action))
 
 
@@ -355,24 +410,40 @@ def check(user, action: str, obj) -> None:
 # --------------------------------------------------------------------------- groups
 
 
+# The office manages the accounts of its county in the admin (it deactivates them, never
+# deletes them); which accounts is ``user_accounts_q``.
+OFFICE_USER_PERMISSIONS = ("view_user", "add_user", "change_user")
+
+
 @transaction.atomic
 def ensure_groups() -> dict:
     """Create the three role groups (idempotent). The office group gets every model
     permission of the three apps (which covers django-import-export's import/export, as
-    it checks model permissions); department and township users work through the pages and
-    the API, not the admin, so their groups carry no model permission. Permissions added by
-    hand are kept (we only add)."""
+    it checks model permissions) and ``OFFICE_USER_PERMISSIONS`` on user accounts;
+    department and township users work through the pages and the API, not the admin, so
+    their groups carry no model permission. Permissions added by hand are kept (we only
+    add)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
     groups = {}
     for role, name in ROLE_GROUPS.items():
         groups[role], _created = Group.objects.get_or_create(name=name)
-    perms = Permission.objects.filter(content_type__app_label__in=OFFICE_APPS)
+    perms = Permission.objects.filter(
+        Q(content_type__app_label__in=OFFICE_APPS)
+        | Q(
+            content_type=ContentType.objects.get_for_model(get_user_model()),
+            codename__in=OFFICE_USER_PERMISSIONS,
+        )
+    )
     groups[OFFICE].permissions.add(*perms)
     return groups
 
 
 def sync_user_group(user) -> None:
     """Put ``user`` in the group of its profile's role and out of the other role groups
-    (a user without a profile leaves them all). Called when a profile is saved."""
+    (a user without a profile leaves them all), and let exactly the office accounts into
+    the admin (``is_staff``; a superuser's is left alone). Called when a profile is saved."""
     profile = profile_of(user)
     wanted = ROLE_GROUPS.get(profile.role) if profile is not None else None
     others = [name for name in ROLE_GROUPS.values() if name != wanted]
@@ -381,3 +452,7 @@ def sync_user_group(user) -> None:
         if not Group.objects.filter(name=wanted).exists():
             ensure_groups()
         user.groups.add(Group.objects.get(name=wanted))
+    staff = wanted == OFFICE_GROUP
+    if profile is not None and not user.is_superuser and user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])

@@ -1,12 +1,28 @@
-"""Admin for counties, townships, departments and user accounts (with their profile)."""
+"""Admin for counties, townships, departments and user accounts (with their profile).
 
-from django.contrib import admin
+Every admin is scoped to what the user may write (``townships.admin_scope``): an office user
+of one county sees and manages that county only — its townships, departments and the accounts
+of its units — and cannot make anyone a superuser or staff, or give out groups and
+permissions. The accounts' steps (create a county's accounts, reset a password, deactivate,
+reactivate, unlock a login) are admin actions over ``townships.accounts``.
+"""
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from duties.excel.admin import ExcelImportExportMixin
+from duties.excel.workbook_admin import CountyWorkbookAdminMixin
+from townships import access, account_sheet, accounts, first_login
+from townships.admin_scope import ScopedAdminMixin, ScopedChoicesMixin, superuser_only
 from townships.models import County, Department, DepartmentAlias, Profile, Township
 
 # Titles of the whole admin site (this module is the first of the project's admins to load).
@@ -14,13 +30,39 @@ admin.site.site_header = _("qingdan duty lists")
 admin.site.site_title = _("qingdan duty lists")
 admin.site.index_title = _("Duty lists administration")
 
+# Other apps' admins (groups; django-axes' login records; knox's API tokens): superusers only.
+for _label in ("auth.Group", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog",
+               "knox.AuthToken"):
+    if admin.site.is_registered(apps.get_model(_label)):
+        superuser_only(apps.get_model(_label))
+
+
+def sheet_download(issued, where: str, code: str) -> HttpResponse:
+    """The one-time passwords as an .xlsx download (never cached)."""
+    response = HttpResponse(
+        account_sheet.workbook(issued, account_sheet.title_for(where)),
+        content_type=account_sheet.CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{account_sheet.file_name_for(code)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def refusal_messages(error) -> list[str]:
+    return list(getattr(error, "messages", None) or [str(error)])
+
 
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(ScopedAdminMixin, CountyWorkbookAdminMixin, admin.ModelAdmin):
+    """Counties; the county workbook import (``CountyWorkbookAdminMixin``) and the action that
+    creates the accounts of a county's units."""
+
     list_display = ["code", "name", "prefecture", "province", "township_count", "department_count"]
     list_display_links = ["code", "name"]
     list_filter = ["province", "prefecture"]
     search_fields = ["code", "name", "prefecture", "province"]
+    ordering = ["code"]  # explicit: the counts' GROUP BY drops the model's default ordering
+    actions = ["create_accounts"]
 
     def get_queryset(self, request):
         return (
@@ -32,6 +74,17 @@ class CountyAdmin(admin.ModelAdmin):
             )
         )
 
+    def has_add_permission(self, request):
+        """A county is added by an office user of every county (or a superuser), not by one
+        limited to its own county."""
+        return super().has_add_permission(request) and access.office_county_id(request.user) is None
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            super().has_delete_permission(request, obj)
+            and access.office_county_id(request.user) is None
+        )
+
     @admin.display(description=_("townships"), ordering="_township_count")
     def township_count(self, obj):
         return obj._township_count
@@ -40,9 +93,42 @@ class CountyAdmin(admin.ModelAdmin):
     def department_count(self, obj):
         return obj._department_count
 
+    @admin.action(
+        description=_("Create the accounts of the county's departments and townships"),
+        permissions=["change"],
+    )
+    def create_accounts(self, request, queryset):
+        counties = list(queryset[:2])
+        if len(counties) != 1:
+            self.message_user(request, gettext("Select one county."), messages.ERROR)
+            return None
+        county = counties[0]
+        try:
+            issued = accounts.create_accounts(request.user, county)
+        except (accounts.AccountsRefused, PermissionDenied) as error:
+            for message in refusal_messages(error):
+                self.message_user(request, message, messages.ERROR)
+            self.message_user(request, gettext("No account was created."), messages.ERROR)
+            return None
+        if not issued:
+            self.message_user(
+                request,
+                gettext("Every department and township of %(county)s has an account already.")
+                % {"county": county.name},
+                messages.INFO,
+            )
+            return None
+        self.message_user(
+            request,
+            gettext("Created %(count)s accounts; their one-time passwords are in the downloaded "
+                    "file (they are not stored in clear).") % {"count": len(issued)},
+            messages.SUCCESS,
+        )
+        return sheet_download(issued, county.name, county.code)
+
 
 @admin.register(Township)
-class TownshipAdmin(ExcelImportExportMixin, admin.ModelAdmin):
+class TownshipAdmin(ScopedAdminMixin, ExcelImportExportMixin, admin.ModelAdmin):
     list_display = ["code", "name", "county", "kind", "category", "population", "area_km2"]
     list_display_links = ["code", "name"]
     list_filter = ["county", "kind", "category"]
@@ -51,13 +137,13 @@ class TownshipAdmin(ExcelImportExportMixin, admin.ModelAdmin):
     autocomplete_fields = ["county"]
 
 
-class DepartmentAliasInline(admin.TabularInline):
+class DepartmentAliasInline(ScopedChoicesMixin, admin.TabularInline):
     model = DepartmentAlias
     extra = 1
 
 
 @admin.register(Department)
-class DepartmentAdmin(ExcelImportExportMixin, admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdminMixin, ExcelImportExportMixin, admin.ModelAdmin):
     list_display = ["code", "name", "short_name", "alias_list", "kind", "county"]
     list_display_links = ["code", "name"]
     list_filter = ["county", "kind"]
@@ -74,13 +160,61 @@ class DepartmentAdmin(ExcelImportExportMixin, admin.ModelAdmin):
         return "、".join(alias.name for alias in obj.aliases.all())
 
 
-class ProfileInline(admin.StackedInline):
+# --------------------------------------------------------------------------- user accounts
+
+
+class ProfileForm(forms.ModelForm):
+    """The profile as the admin edits it; ``actor`` (the signed-in user) is set per request."""
+
+    actor = None
+
+    class Meta:
+        model = Profile
+        fields = ["role", "county", "department", "township"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        limit = access.office_county_id(self.actor) if self.actor is not None else None
+        county = cleaned_data.get("county")
+        if (
+            limit is not None
+            and cleaned_data.get("role") == Profile.Role.OFFICE
+            and (county is None or county.pk != limit)
+        ):
+            self.add_error("county", gettext(
+                "An office account you create or edit works for your county: choose it here."
+            ))
+        return cleaned_data
+
+
+class ProfileInline(ScopedChoicesMixin, admin.StackedInline):
     model = Profile
+    form = ProfileForm
     can_delete = False
     max_num = 1
     min_num = 0
-    fields = ["role", "county", "department", "township"]
+    fields = ["role", "county", "department", "township", "must_change_password"]
+    readonly_fields = ["must_change_password"]
     autocomplete_fields = ["county", "department", "township"]
+
+    def get_min_num(self, request, obj=None, **kwargs):
+        """An office user limited to a county must give every account a profile (without one
+        the account would not be its county's)."""
+        return 0 if access.office_county_id(request.user) is None else 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"actor": request.user})
+        return formset
+
+
+class OneTimeAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "set password" form: a password set for someone is a one-time password."""
+
+    def set_password_and_save(self, user, commit=True, **kwargs):
+        if self.cleaned_data.get("set_usable_password", True):
+            setattr(user, first_login.ONE_TIME_ATTRIBUTE, True)
+        return super().set_password_and_save(user, commit=commit, **kwargs)
 
 
 User = get_user_model()
@@ -89,10 +223,14 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class QingdanUserAdmin(UserAdmin):
-    """django.contrib.auth's user admin with the qingdan profile (role, department, township)."""
+class QingdanUserAdmin(ScopedAdminMixin, UserAdmin):
+    """django.contrib.auth's user admin with the qingdan profile (role, department, township),
+    scoped to the accounts the user may manage (``access.user_accounts_q``). Only a superuser
+    edits staff and superuser status, groups and permissions."""
 
     inlines = [ProfileInline]
+    change_password_form = OneTimeAdminPasswordChangeForm
+    actions = ["reset_passwords", "deactivate", "reactivate", "unlock"]
     list_display = [
         "username",
         "first_name",
@@ -113,3 +251,94 @@ class QingdanUserAdmin(UserAdmin):
         "profile__department__name",
         "profile__township__name",
     ]
+    office_fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Account status"), {"fields": ["is_active"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.office_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        readonly = ["last_login", "date_joined"]
+        if obj is not None and obj.pk == request.user.pk:
+            readonly.append("is_active")  # nobody locks themselves out
+        return readonly
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        superuser_only = {"is_staff", "groups"}
+        return [f for f in filters if (f[0] if isinstance(f, tuple) else f) not in superuser_only]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and form.instance.has_usable_password():
+            first_login.require_password_change(form.instance)
+
+    # ------------------------------------------------------------------ actions
+
+    def _refused(self, request, error):
+        for message in refusal_messages(error):
+            self.message_user(request, message, messages.ERROR)
+
+    @admin.action(description=_("Reset the password (download the one-time passwords)"),
+                  permissions=["change"])
+    def reset_passwords(self, request, queryset):
+        try:
+            issued = accounts.reset_passwords(request.user, queryset)
+        except PermissionDenied as error:
+            self._refused(request, error)
+            return None
+        county = access.user_county(request.user)
+        self.message_user(
+            request,
+            gettext("New one-time passwords for %(count)s accounts are in the downloaded file; "
+                    "the old passwords no longer work.") % {"count": len(issued)},
+            messages.SUCCESS,
+        )
+        return sheet_download(
+            issued, county.name if county else "", county.code if county else "reset"
+        )
+
+    def _set_active(self, request, queryset, active):
+        try:
+            changed = accounts.set_active(request.user, queryset, active)
+        except PermissionDenied as error:
+            self._refused(request, error)
+            return
+        message = (
+            gettext("Reactivated %(count)s accounts.") if active
+            else gettext("Deactivated %(count)s accounts: they can no longer log in.")
+        )
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Deactivate the selected accounts"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    @admin.action(description=_("Reactivate the selected accounts"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Unlock the login of the selected accounts"),
+                  permissions=["change"])
+    def unlock(self, request, queryset):
+        try:
+            removed = accounts.unlock(request.user, queryset)
+        except PermissionDenied as error:
+            self._refused(request, error)
+            return
+        self.message_user(
+            request,
+            gettext("Unlocked: %(count)s failed login records removed; the accounts can log in "
+                    "again.") % {"count": removed},
+            messages.SUCCESS,
+        )

@@ -258,6 +258,14 @@ class Profile(models.Model):
         related_name="profiles",
         verbose_name=_("township"),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set when someone else set the password (a one-time password); cleared when the "
+            "user changes it. Until then every page leads to the password change page."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user profile")

@@ -1,10 +1,11 @@
-"""Signal handlers of the townships app: role groups after migrate, group membership on save."""
+"""Signal handlers of the townships app: role groups after migrate, group membership on save,
+the one-time password flag when a password is set (``first_login.password_saved``)."""
 
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_save
 
-from townships import access
+from townships import access, first_login
 from townships.models import Profile
 
 
@@ -18,7 +19,7 @@ def create_role_groups(sender, app_config=None, verbosity=1, using=DEFAULT_DB_AL
 
     if using != DEFAULT_DB_ALIAS:
         return
-    for label in access.OFFICE_APPS:
+    for label in ("auth", *access.OFFICE_APPS):
         create_permissions(
             global_apps.get_app_config(label), verbosity=0, using=using, apps=global_apps
         )
@@ -33,4 +34,11 @@ def profile_saved(sender, instance, raw=False, **kwargs):
 
 
 def connect():
+    from django.contrib.auth import get_user_model
+
     post_save.connect(profile_saved, sender=Profile, dispatch_uid="townships.profile_saved")
+    post_save.connect(
+        first_login.password_saved,
+        sender=get_user_model(),
+        dispatch_uid="townships.password_saved",
+    )

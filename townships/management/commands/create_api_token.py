@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from knox.models import get_token_model
 from knox.settings import knox_settings
 
+from townships import first_login
+
 
 class Command(BaseCommand):
     help = "Print a new REST API token for a user (stored hashed, expiring)."
@@ -35,6 +37,11 @@ class Command(BaseCommand):
             raise CommandError(_("No user named “%(username)s”.") % {"username": username})
         if not user.is_active:
             raise CommandError(_("The user “%(username)s” is inactive.") % {"username": username})
+        if first_login.must_change_password(user):
+            raise CommandError(_(
+                "The user “%(username)s” still has a one-time password: it must log in and "
+                "change it before it gets an API token."
+            ) % {"username": username})
         if days is not None and days < 1:
             raise CommandError(_("--days must be at least 1."))
         expiry = datetime.timedelta(days=days) if days else knox_settings.TOKEN_TTL
