@@ -308,8 +308,11 @@ def _run(report, tables, code, *, user, file_name, effective_from):
 
 def _import_sheet(result, table, county, code, *, user, file_name, effective_from):
     kwargs = {"county_code": code} if result.kind in spec.DIRECTORY_KINDS else {}
+    # Past work is recorded by the services in the name of an office user; a preview without
+    # one (``import_county --dry-run`` with no --user) checks those rows without recording.
+    plan_only = user is None and result.kind in spec.PAST_WORK_KINDS
     importer = importer_for(
-        result.kind, county=county, user=user, file_name=file_name, dry_run=False,
+        result.kind, county=county, user=user, file_name=file_name, dry_run=plan_only,
         effective_from=effective_from, **kwargs,
     )
     importer.write_valid_rows = True  # the transaction is rolled back on any error
