@@ -26,7 +26,7 @@ def put_on_lists(delegation, user, reason, decided_on, now):
         for e in ListEntry.objects.filter(delegation=delegation, kind=_list_kind(delegation))
     }
     for item in delegation.duty_items.all():
-        entry = existing.get(item.pk) or _listed_by_the_county(delegation, item, townships)
+        entry = existing.get(item.pk) or listed_by_the_county(delegation, item, townships)
         _add_list_entry(delegation, item, townships, entry, user, reason, decided_on, now)
 
 
@@ -36,7 +36,7 @@ def _source(delegation):
     return PowerSource.GRANTED if delegation.mode == Mode.GRANT else PowerSource.ENTRUSTED
 
 
-def _listed_by_the_county(delegation, item, townships):
+def listed_by_the_county(delegation, item, townships):
     """The county's own entry (resting on no delegation) that already lists what the decision
     puts on the lists: the same item on the same list, from the same source (赋权/委托 on the
     power list; the admission list for a 交办) and for exactly the decision's townships. A
