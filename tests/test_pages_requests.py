@@ -471,20 +471,44 @@ def test_submitting_twice_is_refused_with_a_message(world, item_a):
     assert draft.state == Delegation.State.SUBMITTED
 
 
-def test_department_withdraws_a_submitted_request(world):
+def test_withdrawing_asks_first_and_withdraws_once_confirmed(world):
     delegation = submitted(world.dept_a, [world.township_a])
-    client_for(world.dept_a_user).post(
-        reverse("requests:withdraw", args=[delegation.pk]), {"comment": "重新研究"}
-    )
+    client = client_for(world.dept_a_user)
+    url = reverse("requests:withdraw", args=[delegation.pk])
+    page = client.post(url, {"comment": "重新研究"})
+    assert page.status_code == 200
+    assert page.templates[0].name == "requests/confirm.html"
+    html = page.content.decode()
+    assert "重新研究" in html and 'name="comment" value="重新研究"' in html
+    assert 'name="confirmed" value="yes"' in html
+    delegation.refresh_from_db()
+    assert delegation.state == Delegation.State.SUBMITTED, "nothing happens before the confirmation"
+    client.post(url, {"comment": "重新研究", "confirmed": "yes"})
     delegation.refresh_from_db()
     assert delegation.state == Delegation.State.WITHDRAWN
+    assert "重新研究" in delegation.history.first().history_change_reason
 
 
-def test_department_deletes_a_draft(world):
+def test_deleting_a_draft_asks_first_and_deletes_once_confirmed(world):
     draft = DelegationFactory(department=world.dept_a, townships=[world.township_a])
-    response = client_for(world.dept_a_user).post(reverse("requests:discard", args=[draft.pk]))
+    client = client_for(world.dept_a_user)
+    url = reverse("requests:discard", args=[draft.pk])
+    page = client.post(url)
+    assert page.status_code == 200 and "东城镇" in page.content.decode()
+    assert Delegation.objects.filter(pk=draft.pk).exists()
+    response = client.post(url, {"confirmed": "yes"})
     assert response["Location"] == reverse("requests:list")
     assert not Delegation.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_confirmation_is_not_offered_for_a_step_the_state_refuses(world):
+    delegation = submitted(world.dept_a, [world.township_a])
+    response = client_for(world.dept_a_user).post(
+        reverse("requests:discard", args=[delegation.pk]), follow=True
+    )
+    assert response.templates[0].name == "requests/detail.html"
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert Delegation.objects.filter(pk=delegation.pk).exists()
 
 
 # --------------------------------------------------------------------------- township
@@ -627,10 +651,16 @@ def test_office_revokes_an_approved_delegation(world):
     delegation = DelegationFactory(
         department=world.dept_a, townships=[world.township_a], state=Delegation.State.APPROVED
     )
-    response = client_for(world.office).post(
-        reverse("requests:revoke", args=[delegation.pk]),
-        {"revoked_on": timezone.localdate().isoformat(), "reason": "职责调整",
-         "document_no": "示县编〔2026〕4号"},
+    client = client_for(world.office)
+    fields = {"revoked_on": timezone.localdate().isoformat(), "reason": "职责调整",
+              "document_no": "示县编〔2026〕4号"}
+    page = client.post(reverse("requests:revoke", args=[delegation.pk]), fields)
+    assert page.status_code == 200 and page.templates[0].name == "requests/confirm.html"
+    assert "示县编〔2026〕4号" in page.content.decode()
+    delegation.refresh_from_db()
+    assert delegation.state == Delegation.State.APPROVED, "nothing happens before the confirmation"
+    response = client.post(
+        reverse("requests:revoke", args=[delegation.pk]), {**fields, "confirmed": "yes"}
     )
     assert response.status_code == 302
     delegation.refresh_from_db()
@@ -658,10 +688,16 @@ def test_the_office_revokes_one_township_of_a_delegation_on_its_page(world):
     client = client_for(world.office)
     page = client.get(reverse("requests:detail", args=[delegation.pk]))
     assert b'name="townships"' in page.content
-    response = client.post(reverse("requests:revoke", args=[delegation.pk]), {
+    fields = {
         "revoked_on": timezone.localdate().isoformat(), "reason": "西河乡撤并",
         "document_no": "示县编〔2026〕5号", "townships": [str(world.township_b.pk)],
-    })
+    }
+    page = client.post(reverse("requests:revoke", args=[delegation.pk]), fields)
+    assert "西河乡" in page.content.decode() and "东城镇" not in page.context["facts"][3][1]
+    assert f'name="townships" value="{world.township_b.pk}"' in page.content.decode()
+    response = client.post(
+        reverse("requests:revoke", args=[delegation.pk]), {**fields, "confirmed": "yes"}
+    )
     assert response.status_code == 302
     delegation.refresh_from_db()
     assert delegation.state == Delegation.State.APPROVED

@@ -1,8 +1,8 @@
-"""URLs of the request pages (namespace ``requests``)."""
+"""URLs of the request pages and the signed-in users' own pages (namespace ``requests``)."""
 
 from django.urls import path
 
-from delegations.web import views
+from delegations.web import own_pages, views
 
 app_name = "requests"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     path("requests/<int:pk>/revoke/", views.request_revoke, name="revoke"),
     path("assignments/", views.assignment_list, name="assignment_list"),
     path("assignments/new/", views.assignment_create, name="assignment_create"),
+    path("assignments/<int:pk>/", own_pages.assignment_detail, name="assignment_detail"),
+    path("departments/<int:pk>/", own_pages.department_page, name="department"),
 ]

@@ -12,18 +12,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.views import object_or_404
 from delegations import assignments, workflow
 from delegations.models import Assignment, Delegation, TownshipOpinion
 from delegations.uploads import is_pdf
 from delegations.web import forms
 from duties.models import DutyItem
 from townships import access
+from townships.models import Department
 
 State = Delegation.State
 SEARCH_LIMIT = 20
@@ -47,7 +49,11 @@ def _visible_delegations(user):
 
 
 def _get_delegation(user, pk):
-    return get_object_or_404(_visible_delegations(user), pk=pk)
+    return object_or_404(
+        _visible_delegations(user),
+        _("There is no request no. %(id)s, or you may not see it.") % {"id": pk},
+        pk=pk,
+    )
 
 
 def _catalog(user, county_id):
@@ -85,6 +91,48 @@ def _step_failed(request, delegation, error):
     """A refused step: a state conflict or a bad field shown as a message on the detail page."""
     messages.error(request, " ".join(error.messages))
     return redirect("requests:detail", pk=delegation.pk)
+
+
+# A destructive step (delete a draft, withdraw, revoke) is taken by a second POST that
+# carries this field: the first one shows what will happen and asks (no JavaScript needed).
+CONFIRM_FIELD = "confirmed"
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def _confirm_page(request, delegation, step, *, title, warning, button, facts=()):
+    """The confirmation of ``step`` on ``delegation``: what will happen (``warning``,
+    ``facts``: label → value) and a button that posts the same fields again, confirmed.
+    A step the user may not take is refused here already, as the step itself would."""
+    problem = access.explain(request.user, step, delegation)
+    if problem:
+        kind, message = problem
+        if kind == "forbidden":
+            raise PermissionDenied(message)
+        messages.error(request, message)
+        return redirect("requests:detail", pk=delegation.pk)
+    hidden = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", CONFIRM_FIELD)
+        for value in request.POST.getlist(name)
+    ]
+    return _page(
+        request,
+        "requests/confirm.html",
+        {
+            "d": delegation,
+            "title": title,
+            "warning": warning,
+            "facts": facts,
+            "button": button,
+            "hidden": hidden,
+            "action": request.path,
+            "confirm_field": CONFIRM_FIELD,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- lists
@@ -411,6 +459,18 @@ def request_submit(request, pk):
 @require_POST
 def request_withdraw(request, pk):
     delegation = _get_delegation(request.user, pk)
+    if not _confirmed(request):
+        comment = request.POST.get("comment", "").strip()
+        return _confirm_page(
+            request,
+            delegation,
+            "withdraw",
+            title=_("Withdraw request no. %(id)s?") % {"id": delegation.pk},
+            warning=_("A withdrawn request is no longer reviewed and cannot be submitted again: "
+                      "file a new request if it is still needed."),
+            facts=[(_("Why withdraw (optional)"), comment or "—")],
+            button=_("Yes, withdraw the request"),
+        )
     try:
         workflow.withdraw_request(request.user, delegation, comment=request.POST.get("comment", ""))
     except ValidationError as error:
@@ -423,6 +483,20 @@ def request_withdraw(request, pk):
 @require_POST
 def request_discard(request, pk):
     delegation = _get_delegation(request.user, pk)
+    if not _confirmed(request):
+        return _confirm_page(
+            request,
+            delegation,
+            "discard",
+            title=_("Delete draft request no. %(id)s?") % {"id": delegation.pk},
+            warning=_("The draft and what it says are deleted; this cannot be undone."),
+            facts=[
+                (_("Mode"), delegation.get_mode_display()),
+                (_("Items"), "、".join(i.name for i in delegation.duty_items.order_by("code")) or "—"),
+                (_("Townships concerned"), "、".join(t.name for t in delegation.townships.order_by("code")) or "—"),
+            ],
+            button=_("Yes, delete the draft"),
+        )
     try:
         workflow.discard_draft(request.user, delegation)
     except ValidationError as error:
@@ -434,15 +508,18 @@ def request_discard(request, pk):
 # --------------------------------------------------------------------------- township
 
 
-def _form_step(request, pk, form_class, form_key, step, **form_kwargs):
+def _form_step(request, pk, form_class, form_key, step, *, confirm=None, **form_kwargs):
     """One workflow step posted through a form: validate the form, call ``step(delegation,
     form)`` (a ``delegations.workflow`` function, which holds every rule; it returns the
-    success message), and show the detail page again with the form's errors if it refuses."""
+    success message), and show the detail page again with the form's errors if it refuses.
+    With ``confirm(delegation, form)``, a valid form first gets that confirmation page."""
     delegation = _get_delegation(request.user, pk)
     if form_kwargs.pop("with_delegation", False):
         form_kwargs["delegation"] = delegation
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
+        if confirm is not None:
+            return confirm(delegation, form)
         try:
             message = step(delegation, form)
         except workflow.StateConflict as error:
@@ -504,6 +581,20 @@ def request_decide(request, pk):
     return _form_step(request, pk, forms.DecisionForm, "decision_form", step)
 
 
+def _revocation_facts(form):
+    data = form.cleaned_data
+    townships, items = list(data["townships"]), list(data["duty_items"])
+    return [
+        (_("Revoked from"), data["revoked_on"].isoformat()),
+        (_("Revocation document no."), data["document_no"]),
+        (_("Reason"), data["reason"]),
+        (_("Townships concerned"), "、".join(t.name for t in townships) if townships
+         else _("every township of the delegation")),
+        (_("Items"), "、".join(i.name for i in items) if items
+         else _("every item of the delegation")),
+    ]
+
+
 @login_required
 @require_POST
 def request_revoke(request, pk):
@@ -514,8 +605,22 @@ def request_revoke(request, pk):
         return _("The delegation was revoked for the townships or items chosen; the rest "
                  "stays in force.")
 
+    def confirm(delegation, form):
+        return _confirm_page(
+            request,
+            delegation,
+            "revoke",
+            title=_("Revoke delegation no. %(id)s?") % {"id": delegation.pk},
+            warning=_("From that day the items revoked leave the lists of the townships "
+                      "revoked. A revocation is recorded with its document and cannot be "
+                      "undone here."),
+            facts=_revocation_facts(form),
+            button=_("Yes, revoke"),
+        )
+
     return _form_step(
-        request, pk, forms.RevokeForm, "revoke_form", step, with_delegation=True
+        request, pk, forms.RevokeForm, "revoke_form", step, with_delegation=True,
+        confirm=None if _confirmed(request) else confirm,
     )
 
 
@@ -524,7 +629,11 @@ def request_revoke(request, pk):
 def request_respond(request, pk):
     def step(delegation, form):
         data = form.cleaned_data
-        township = get_object_or_404(delegation.townships.all(), pk=data["township"])
+        township = object_or_404(
+            delegation.townships.all(),
+            _("The request names no such township."),
+            pk=data["township"],
+        )
         workflow.respond_to_objection(request.user, delegation, township, data["response"])
         return _("The answer to the objection was recorded.")
 
@@ -589,17 +698,45 @@ def assignment_list(request):
         .prefetch_related("townships")
         .order_by("-assigned_on", "-id")[:200]
     )
-    return _page(request, "requests/assignment_list.html", {"rows": rows})
+    return _page(
+        request,
+        "requests/assignment_list.html",
+        {"rows": rows, "own_township": access.township_of(user)},
+    )
+
+
+def _office_departments(user):
+    """The departments the office may log assignments for (its county's, or all)."""
+    departments = Department.objects.select_related("county").order_by("county__code", "code")
+    limit = access.office_county_id(user)
+    return departments.filter(county_id=limit) if limit is not None else departments
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_create(request):
-    _require_role(request, access.DEPARTMENT)
-    department = access.department_of(request.user)
+    """A department logs work it hands to townships; the office logs it for a department it
+    picks first (``?department=<id>``). Then the assignment's page, with the flags it raised."""
+    user = request.user
+    _require_role(request, access.DEPARTMENT, access.OFFICE)
+    if access.role_of(user) == access.DEPARTMENT:
+        department = access.department_of(user)
+    else:
+        chosen = (request.POST if request.method == "POST" else request.GET).get("department", "")
+        department = (
+            _office_departments(user).filter(pk=chosen).first() if chosen.isdigit() else None
+        )
+        if department is None:
+            return _page(
+                request,
+                "requests/assignment_form.html",
+                {"departments": _office_departments(user), "department": None,
+                 "unknown_department": bool(chosen)},
+                status=400 if chosen else 200,
+            )
     kwargs = {
         "department": department,
-        "items": _catalog(request.user, department.county_id),
+        "items": _catalog(user, department.county_id),
         "search_url": reverse("requests:item_search"),
     }
     status = 200
@@ -608,8 +745,8 @@ def assignment_create(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                assignments.record_assignment(
-                    request.user,
+                assignment = assignments.record_assignment(
+                    user,
                     department=department,
                     townships=data["townships"],
                     title=data["title"],
@@ -624,11 +761,13 @@ def assignment_create(request):
                 forms.add_errors(form, error)
             else:
                 messages.success(request, _("The assignment was logged."))
-                return redirect("requests:assignment_list")
+                return redirect("requests:assignment_detail", pk=assignment.pk)
         status = 400
     else:
         form = forms.AssignmentForm(**kwargs)
     return _page(
-        request, "requests/assignment_form.html", {"form": form, "department": department},
+        request,
+        "requests/assignment_form.html",
+        {"form": form, "department": department, "for_office": access.role_of(user) == access.OFFICE},
         status=status,
     )

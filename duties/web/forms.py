@@ -126,10 +126,17 @@ class ReportForm(forms.Form):
     department = forms.ChoiceField(label=_("Department that handed down the work"))
     title = forms.CharField(label=_("Task"), max_length=max_length(Assignment, "title"))
     channel = forms.ChoiceField(label=_("How it was handed down"), choices=Assignment.Channel.choices)
+    # No default: whether the township was asked to take the main responsibility decides
+    # whether a flag fires, so the reporter says which (a blank choice first).
     responsibility = forms.ChoiceField(
         label=_("Responsibility asked of the township"),
-        choices=Assignment.Responsibility.choices,
-        initial=Assignment.Responsibility.MAIN,
+        choices=[("", "—")] + Assignment.Responsibility.choices,
+        error_messages={
+            "required": _(
+                "Say which responsibility the department asked of the township: the main "
+                "responsibility (主体责任) or cooperation (配合责任)."
+            )
+        },
     )
     document_no = forms.CharField(
         label=_("Document no."), max_length=max_length(Assignment, "document_no"), required=False

@@ -63,13 +63,33 @@ def township_entries(township, user, as_of=None) -> list[ListEntry]:
     )
 
 
-def township_list(township, user, kind, as_of=None) -> tuple[list[ListEntry], dict[str, int]]:
-    """One list of the township (``kind``) and the number of entries on each of the four:
-    ``(entries, {kind: count})``. Two queries for today (a count by list and the one list),
-    three for a past day (the history is read once for the four lists)."""
+@dataclass
+class TabLists:
+    """One list of a township page and the counts of its tabs.
+
+    ``entries``: the entries of the list shown that match the search (all of them without a
+    search); ``counts``: {kind: number of entries matching the search} for the four lists;
+    ``total``: the number of entries of the list shown, search or not."""
+
+    entries: list[ListEntry]
+    counts: dict[str, int]
+    total: int
+
+
+def township_list(township, user, kind, as_of=None, q="") -> TabLists:
+    """One list of the township (``kind``) and the counts of the four, as ``TabLists``.
+
+    Without a search: two queries for today (a count by list and the one list), three for a
+    past day (the history is read once for the four lists). With a search ``q`` the four
+    lists are read at once (one query today) and searched, so each tab counts its matches."""
+    if q:
+        lists = split_by_kind(township_entries(township, user, as_of))
+        search = Filters(q=q)
+        matching = {k: filter_entries(entries, search) for k, entries in lists.items()}
+        return TabLists(matching[kind], {k: len(v) for k, v in matching.items()}, len(lists[kind]))
     if as_of is not None:
         lists = split_by_kind(township_entries(township, user, as_of))
-        return lists[kind], {k: len(v) for k, v in lists.items()}
+        return TabLists(lists[kind], {k: len(v) for k, v in lists.items()}, len(lists[kind]))
     current = services.current_entries(township, entries=visible_entries(user))
     counts = {k: 0 for k in KINDS}
     for row in current.order_by().values("kind").annotate(n=Count("id")):
@@ -79,7 +99,7 @@ def township_list(township, user, kind, as_of=None) -> tuple[list[ListEntry], di
             *_DEFERRED
         )
     )
-    return entries, counts
+    return TabLists(entries, counts, len(entries))
 
 
 def visibility(user):

@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from delegations import dashboard
+from config.views import object_or_404
 from delegations.assignments import report_assignment
 from delegations.models import Assignment
+from delegations.web.flag_reads import flags_of_assignment
 from duties import checker, history, notice_check
 from duties.models import AdmissionMode, DutyItem, ListEntry, ListKind, PowerSource
 from duties.excel.exporters import export_entries, export_queryset, file_name_for
@@ -103,24 +104,26 @@ def _query(**params) -> str:
 
 
 def _township_lists(request, township):
+    """The page's state: the form, the list shown, its entries matching the search
+    (``tab``), the per-tab counts of the search and the rows left by the filters."""
     form, valid, kind, filters, as_of = _filter_state(request)
-    tab_entries, counts = listing.township_list(township, request.user, kind, as_of)
-    shown = listing.filter_entries(tab_entries, filters)
-    return form, valid, kind, filters, as_of, counts, tab_entries, shown
+    tab = listing.township_list(township, request.user, kind, as_of, q=filters.q)
+    shown = listing.filter_entries(tab.entries, listing.Filters(
+        category=filters.category, department=filters.department, source=filters.source
+    ))
+    return form, valid, kind, filters, as_of, tab, shown
 
 
 def township_page(request, code):
     """The township's four lists as tabs, searchable and filterable, live or as of a day."""
     township = _township_or_404(code)
-    form, valid, kind, filters, as_of, counts, tab_entries, shown = _township_lists(
-        request, township
-    )
+    form, valid, kind, filters, as_of, tab, shown = _township_lists(request, township)
     as_of_text = as_of.isoformat() if as_of else ""
     tabs = [
         {
             "kind": k,
             "label": TAB_LABELS[ListKind(k)],
-            "count": counts[k],
+            "count": tab.counts[k],
             "url": _query(list=k, q=filters.q, as_of=as_of_text),
             "current": k == kind,
         }
@@ -142,7 +145,7 @@ def township_page(request, code):
             "url": _query(**{**filter_params, "category": value}),
             "current": value == filters.category,
         }
-        for value, label, n in listing.counts_by_category(tab_entries)
+        for value, label, n in listing.counts_by_category(tab.entries)
     ]
     context = {
         "township": township,
@@ -152,10 +155,14 @@ def township_page(request, code):
         "kind_label": TAB_LABELS[ListKind(kind)],
         "tabs": tabs,
         "entries": listing.with_labels(shown),
-        "total_in_tab": len(tab_entries),
+        "total_in_tab": tab.total,
+        # With a search: the tabs where it found something, when this one has nothing.
+        "matches_elsewhere": [t for t in tabs if t["count"] and not t["current"]]
+        if filters.q and not tab.entries
+        else [],
         "filters": filters,
         "categories": categories,
-        "departments": listing.departments_in(tab_entries),
+        "departments": listing.departments_in(tab.entries),
         "source_choices": (
             PowerSource.choices if kind == ListKind.POWER else
             AdmissionMode.choices if kind == ListKind.ADMISSION else []
@@ -177,9 +184,7 @@ def township_export(request, code, fmt):
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("Unknown export format."))
     township = _township_or_404(code)
-    form, valid, kind, filters, as_of, _counts, _tab_entries, shown = _township_lists(
-        request, township
-    )
+    form, valid, kind, filters, as_of, _tab, shown = _township_lists(request, township)
     if not valid:
         return HttpResponse(
             "\n".join(str(e) for errors in form.errors.values() for e in errors),
@@ -276,7 +281,6 @@ def _report_initial(result, text, notice=None):
         "department": department.code if department else "",
         "assigned_on": timezone.localdate().isoformat(),
         "channel": Assignment.Channel.NOTICE,
-        "responsibility": Assignment.Responsibility.MAIN,
         "description": text[: ReportForm.base_fields["description"].max_length]
         if len(text) > title_limit
         else "",
@@ -386,16 +390,17 @@ def township_report_done(request, code, pk):
     township = _township_or_404(code)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    assignment = get_object_or_404(
+    assignment = object_or_404(
         access.restrict(
             request.user,
-            Assignment.objects.select_related("department", "duty_item").filter(
+            Assignment.objects.select_related("department__county", "duty_item").filter(
                 townships=township
             ),
         ),
+        _("No report of this township has the number %(id)s, or you may not see it.") % {"id": pk},
         pk=pk,
     )
-    flags = dashboard.flags_of_assignment(request.user, township, assignment)
+    flags = flags_of_assignment(request.user, assignment, township)
     return render(
         request,
         "public/report_done.html",
