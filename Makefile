@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run serve demo migrate test schemathesis bench messages clean
+.PHONY: install browser run serve demo migrate test schemathesis bench messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ schemathesis: install
 bench: install
 	$(BIN)/python manage.py bench
 	$(BIN)/python manage.py bench_excel
+
+# The user guides' screenshots (docs/img/), taken by the browser tests in a real Chromium.
+screenshots: install browser
+	$(BIN)/python -m tests.browser.doc_screenshots
 
 # Regenerate the zh_Hans catalog from the code (keeps existing translations) and compile it.
 # Needs GNU gettext (apt-get install gettext); the compiled .mo is committed, so running the

@@ -12,7 +12,11 @@ import sys
 
 import pytest
 
-TESTS = ["tests/test_browser_requests.py", "tests/test_browser_own_pages.py"]
+TESTS = [
+    "tests/test_browser_requests.py",
+    "tests/test_browser_own_pages.py",
+    "tests/test_browser_onboarding.py",
+]
 
 if __name__ == "__main__":
     os.environ["QINGDAN_DOC_SCREENSHOTS"] = "1"
