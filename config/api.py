@@ -75,9 +75,15 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         if len(header) != 2 or not TOKEN_FORMAT.fullmatch(header[1].decode("latin-1")):
             raise exceptions.AuthenticationFailed(self.refused_message())
         try:
-            return super().authenticate(request)
+            result = super().authenticate(request)
         except exceptions.AuthenticationFailed as exc:
             raise exceptions.AuthenticationFailed(self.refused_message()) from exc
+        from townships import first_login
+
+        if result and first_login.must_change_password(result[0]):
+            # A one-time password is changed before anything else, by token too.
+            raise exceptions.PermissionDenied(first_login.api_refusal_message())
+        return result
 
     def authenticate_header(self, request):
         if get_authorization_header(request):
@@ -279,6 +285,7 @@ def build_router():
     from rest_framework.routers import DefaultRouter
 
     from delegations.api import AssignmentViewSet, DelegationViewSet
+    from delegations.api.cases import CaseViewSet
     from duties.api.views import DutyItemViewSet
     from townships.api.views import CountyViewSet, DepartmentViewSet, TownshipViewSet
 
@@ -289,6 +296,7 @@ def build_router():
     router.register("duty-items", DutyItemViewSet, basename="duty-item")
     router.register("delegations", DelegationViewSet, basename="delegation")
     router.register("assignments", AssignmentViewSet, basename="assignment")
+    router.register("cases", CaseViewSet, basename="case")
     return router
 
 

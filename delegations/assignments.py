@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from delegations.flags import store as flag_store
 from delegations.models import Assignment
+from delegations.stamps import real_user
 from delegations.validation import county_mismatches
 from duties.models import DutyItem
 from townships import access
@@ -71,8 +73,10 @@ def _create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     assignment._change_reason = reason
+    assignment._history_user = real_user(user)  # also when there is no request (commands)
     assignment.save()
     assignment.townships.set(townships)
+    flag_store.assignment_recorded(assignment, townships, reason=reason, user=user)
     return assignment
 
 
@@ -89,9 +93,10 @@ def record_assignment(
     document_no: str = "",
     duty_item: DutyItem | None = None,
     description: str = "",
+    reason: str = REASON_LOGGED,
 ) -> Assignment:
     """Record that ``department`` handed ``townships`` the work ``title``; returns the
-    Assignment. A township user is handed over to :func:`report_assignment` (one township,
+    Assignment. ``reason`` is the history's change reason (an import gives "导入 <file>"). A township user is handed over to :func:`report_assignment` (one township,
     its own). Raises PermissionDenied when the user may not record it and ValidationError
     (field → message) for inconsistent data."""
     townships = list(townships)
@@ -114,7 +119,7 @@ def record_assignment(
         recorded_by=(
             Assignment.RecordedBy.DEPARTMENT if by_department else Assignment.RecordedBy.OFFICE
         ),
-        reason=REASON_LOGGED,
+        reason=reason,
     )
 
 

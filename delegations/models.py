@@ -485,3 +485,7 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# The flag store (its models live with the flags, in the delegations app).
+from delegations.flags.models import Case, Finding, FlagStoreState  # noqa: E402, F401

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from delegations import calendar, list_entries, validation
+from delegations.flags import store as flag_store
 from delegations.models import Delegation, Revocation, TownshipOpinion
 from delegations.pending import pending_for
 from delegations.request_warnings import RequestWarning, warnings_by_delegation, warnings_for
@@ -188,6 +189,7 @@ def create_request(user, *, department, submit=False, now=None, **fields) -> Del
         delegation = _create_draft(user, department, REASON_CREATED, now, fields)
         if submit:
             _submit(user, delegation, now)
+        flag_store.delegation_changed(delegation, user=user, now=now)
     return delegation
 
 
@@ -288,6 +290,7 @@ def submit_request(user, delegation, *, now=None) -> Delegation:
         locked = _lock(delegation)
         require(user, "submit", locked)
         _submit(user, locked, now)
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
     return locked
 
@@ -304,6 +307,7 @@ def withdraw_request(user, delegation, comment="", *, now=None) -> Delegation:
         locked.state = State.WITHDRAWN
         stamp(locked, user, reason_with(REASON_WITHDRAWN, comment), now)
         locked.save()
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
     return locked
 
@@ -441,6 +445,7 @@ def decide_request(
             locked.state = State.REJECTED
             stamp(locked, user, reason_with(REASON_REJECTED, note), now)
             locked.save()
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
     return locked
 
@@ -503,6 +508,7 @@ def record_paper_decision(
             REASON_PAPER_APPROVED.format(decision_no=decision_no, day=decided_on.isoformat()), note
         )
         _approve(locked, user, reason, decided_on, now, (end_reclaimed_reason or "").strip())
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(created, locked)
     return locked
 
@@ -576,6 +582,7 @@ def revoke_delegation(
         stamp(locked, user, history_reason, now)
         locked.save()
         list_entries.end_entries(locked, items, towns, revoked_on, user, history_reason, now)
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
     return locked
 

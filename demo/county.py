@@ -28,6 +28,9 @@ approval: a catalog item reclassified afterwards (a catalog row's ``reclassified
 category and the day the list revision changed it). A delegation carries its stable ``ref`` at
 the end of its reason (``REF_MARK``); ``find_delegation(ref)`` returns it.
 
+The flag store (``delegations.flags.store``) is brought up to date for the county once, at the
+end of the same transaction (a ``batch`` gathers the workflow steps' refreshes).
+
 Dates written ``load_day``, ``load_day+N`` or ``load_day+Nwd`` (N days / N working days) are
 counted from the day the delegation is first loaded, and on later runs from the day it was
 created, so they never change once written.
@@ -56,6 +59,7 @@ from simple_history.utils import bulk_create_with_history
 
 from delegations import workflow
 from delegations.calendar import add_working_days
+from delegations.flags import store as flag_store
 from delegations.models import Assignment, Delegation
 from demo import lifecycle
 from duties.models import DutyItem, ListEntry
@@ -66,6 +70,8 @@ DEMO_COUNTY_CODE = "999001"
 DEMO_PASSWORD = "qingdan-demo-2026"
 OFFICE_USERNAME = "bianban"
 REF_MARK = "（演示编号：{ref}）"
+# The history reason the flag store's cases carry for the demo's load (stored data).
+REASON_LOADED = "载入演示数据"
 _REF_RE = re.compile(r"（演示编号：(D\d+)）$")
 _RELATIVE_RE = re.compile(r"^load_day(?:\+(\d+)(wd)?)?$")
 
@@ -190,8 +196,11 @@ class DemoDataError(ValueError):
 def load_demo(*, fixtures_dir: Path | None = None, today: datetime.date | None = None) -> LoadResult:
     """Load (or bring up to date) the demo county; see the module docstring."""
     loader = _Loader(Path(fixtures_dir or FIXTURES_DIR), today or timezone.localdate())
-    with transaction.atomic():
+    with transaction.atomic(), flag_store.batch(reason=REASON_LOADED):
         loader.run()
+        # The lists and assignments are bulk inserted: the county's flags once, at the end
+        # (with the workflow's steps, which the batch gathers into this one refresh).
+        flag_store.refresh(county=loader.county)
     return loader.result
 
 

@@ -17,6 +17,9 @@ delegations whose items a later list revision reclassified (coercion entrusted, 
 granted without a provincial decision), unfunded and overdue requests, entries left on lists
 after their delegation ended, vague territorial duties and duplicate assignments. A
 delegation derived from an entrustment (REDELEGATION) cannot be made: the workflow refuses it.
+
+The flag store (``delegations.flags.store``) is filled once per county at the end, in the same
+transaction: the workflow's refreshes are gathered by a ``batch``.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from delegations.flags import store as flag_store
 from delegations.models import Assignment, CalendarDay, Delegation
 from demo import lifecycle
 from duties.models import Category, DutyItem, ListEntry, ListKind
 from townships.models import County, Department, Profile, Township
 
 OFFICE_USERNAME = "synthetic-office"
+REASON_GENERATED = "生成合成数据"
 
 
 @dataclass(frozen=True)
@@ -119,14 +124,18 @@ class Generator:
         ]
         if County.objects.filter(code__in=[c.code for c in counties]).exists():
             raise ValueError("synthetic counties already exist in this database")
-        with transaction.atomic():
+        with transaction.atomic(), flag_store.batch(reason=REASON_GENERATED):
             counties = County.objects.bulk_create(counties)
             self._calendar()
             self.office = self._office()
             for county in counties:
                 self._county(county)
-        with connection.cursor() as cursor:  # statistics for the query planner after a bulk load
-            cursor.execute("ANALYZE")
+            self._analyze()
+            # The flag store of each county once, at the end (the workflow's steps are
+            # gathered by the batch into these refreshes).
+            for county in counties:
+                flag_store.refresh(county=county)
+        self._analyze()
         return {
             "counties": County.objects.filter(pk__in=[c.pk for c in counties]).count(),
             "townships": Township.objects.filter(county__in=counties).count(),
@@ -136,6 +145,12 @@ class Generator:
             "assignments": Assignment.objects.filter(department__county__in=counties).count(),
             "delegations": Delegation.objects.filter(department__county__in=counties).count(),
         }
+
+    @staticmethod
+    def _analyze():
+        """Statistics for the query planner after a bulk load."""
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def _calendar(self):
         days = []

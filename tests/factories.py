@@ -1,16 +1,23 @@
 """factory_boy factories for every model; tests build their data with these.
 
 Delegations and township opinions go through the workflow (``delegations.workflow``), as in
-production; the other rows are inserted directly."""
+production, which keeps the flag store up to date. The other rows are inserted directly, as
+production's bulk paths (the Excel imports) insert them, and like those paths the factories
+of townships, list entries and assignments then bring the flag store up to date for what they
+wrote (``delegations.flags.store.refresh``). A test that changes rows through the ORM after
+creating them and then reads flags through the API or the pages must refresh the store as
+the write path it stands for does."""
 
 import datetime
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from delegations import workflow
+from delegations.flags import store as flag_store
 from delegations.models import Assignment, CalendarDay, Delegation, TownshipOpinion
 from demo import lifecycle
 from duties.models import Category, DutyItem, ListEntry, ListKind, PowerSource
@@ -26,15 +33,27 @@ class CountyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试{n}县")
 
 
+# The history reason of the factories' writes, as the importer's ``导入 <file>``.
+REASON_FACTORY = "测试数据"
+
+
 class TownshipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Township
+        skip_postgeneration_save = True
 
     county = factory.SubFactory(CountyFactory)
     code = factory.LazyAttributeSequence(lambda o, n: f"{o.county.code}{500 + n % 500:03d}")
     name = factory.Sequence(lambda n: f"测试{n}镇")
     kind = Township.Kind.TOWN
     category = Township.Category.GENERAL
+
+    @factory.post_generation
+    def refresh_flags(self, create, extracted, **kwargs):
+        """A new township falls under its county's county-wide list entries."""
+        if create:
+            flag_store.refresh(townships=[self], rules=flag_store.township_rules(),
+                               reason=REASON_FACTORY)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -103,6 +122,17 @@ class ListEntryFactory(factory.django.DjangoModelFactory):
             self.all_townships = False
             self.save(update_fields=["all_townships"])
             self.townships.set(extracted)
+
+    @factory.post_generation
+    def refresh_flags(self, create, extracted, **kwargs):
+        """The flags of the entry's townships (its county's, for a county-wide entry)."""
+        if not create:
+            return
+        if self.all_townships:
+            scope = {"county": self.item.county_id}
+        else:
+            scope = {"townships": list(self.townships.all())}
+        flag_store.refresh(**scope, rules=flag_store.list_rules(), reason=REASON_FACTORY)
 
 
 class DelegationFactory(factory.django.DjangoModelFactory):
@@ -297,6 +327,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
             TownshipFactory(county=self.department.county)
         ]
         self.townships.set(townships)
+        flag_store.assignment_recorded(self, townships, reason=REASON_FACTORY)
 
 
 class CalendarDayFactory(factory.django.DjangoModelFactory):
@@ -340,3 +371,24 @@ def make_user(role, *, username=None, department=None, township=None, county=Non
             )
         )
     return user
+
+
+@pytest.fixture
+def the_store_follows(request):
+    """After the test (one using the database), the flag store equals the rules computed
+    afresh."""
+    names = request.fixturenames
+    database = next((n for n in ("transactional_db", "db") if n in names), None)
+    if database is None and request.node.get_closest_marker("django_db"):
+        database = "db"
+    if database is not None:
+        request.getfixturevalue(database)  # set up first, so torn down after the check
+    yield
+    if database is not None:
+        assert flag_store.differences() == []
+
+
+@pytest.fixture(autouse=True)
+def store_follows_every_test(the_store_follows):
+    """Import it (with ``the_store_follows``) into a test module to check the store after
+    each of its tests."""

@@ -472,3 +472,24 @@ def test_no_api_token_for_an_account_with_a_one_time_password(county_c, office_c
     with pytest.raises(CommandError) as error:
         call_command("create_api_token", account.username)
     assert "一次性密码" in str(error.value)
+
+
+def test_a_token_made_before_a_password_reset_is_refused_until_the_password_is_changed(
+    county_c, office_c
+):
+    """An existing API token does not get around the forced change of a one-time password."""
+    from knox.models import AuthToken
+
+    account = accounts.create_accounts(office_c, county_c)[0]
+    user = User.objects.get(username=account.username)
+    _instance, key = AuthToken.objects.create(user=user)
+    response = Client().get("/api/v1/delegations/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 403
+    assert "密码" in response.json()["detail"]
+    browser = Client()
+    browser.post(reverse("login"), {"username": account.username, "password": account.password})
+    browser.post(reverse("password_change"), {
+        "old_password": account.password, "new_password1": "Zhen-hao-ji-2027",
+        "new_password2": "Zhen-hao-ji-2027",
+    })
+    assert Client().get("/api/v1/delegations/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200

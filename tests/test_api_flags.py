@@ -13,10 +13,12 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
 )
 
 pytestmark = pytest.mark.django_db
+# After each test, the flag store equals the rules computed today.
+from tests.factories import store_follows_every_test, the_store_follows  # noqa: E402, F401
 
 FLAG_KEYS = {
     "rule", "severity", "title", "message", "township", "department", "duty_item",
-    "assignment", "delegation", "evidence", "source",
+    "assignment", "delegation", "evidence", "source", "id", "case", "status",
 }
 
 
@@ -50,6 +52,8 @@ def test_a_flag_has_the_contract_shape(scene):
     assert flag["duty_item"] == {"code": "A900", "name": "森林防火巡查"}
     assert flag["title"] and flag["message"] and flag["source"]
     assert isinstance(flag["evidence"], dict)
+    assert isinstance(flag["id"], int) and isinstance(flag["case"], int)
+    assert flag["status"] == "open"
 
 
 @pytest.mark.parametrize("persona", ["dept_a", "dept_b"])

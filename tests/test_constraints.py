@@ -8,7 +8,16 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from delegations.models import Assignment, CalendarDay, Delegation, Revocation, TownshipOpinion
+from delegations.models import (
+    Assignment,
+    Case,
+    CalendarDay,
+    Delegation,
+    Finding,
+    FlagStoreState,
+    Revocation,
+    TownshipOpinion,
+)
 from duties.models import DutyItem, ListEntry
 from tests.factories import (
     DelegationFactory,
@@ -107,7 +116,48 @@ def revocation(w, **fields):
     return Revocation(**values)
 
 
+def finding(w, **fields):
+    values = {"key": "UNLISTED_ASSIGNMENT|t|d|i|1|0|0", "rule": "UNLISTED_ASSIGNMENT",
+              "rule_index": 0, "severity": "error", "county": w.county,
+              "township": w.township_a, "township_code": w.township_a.code} | fields
+    values.setdefault("case", Case.objects.get_or_create(
+        subject="assignment:0:0", defaults={"county": w.county})[0])
+    return Finding(**values)
+
+
+def stored_finding(w, **fields):
+    finding(w).save()
+    return finding(w, **fields)
+
+
+def case(w, **fields):
+    values = {"subject": "assignment:1:1", "county": w.county, "department": w.dept_a,
+              "township": w.township_a} | fields
+    return Case(**values)
+
+
+def stored_case(w, **fields):
+    case(w).save()
+    return case(w, **fields)
+
+
+def store_state(w):
+    FlagStoreState(name="dates").save()
+    return FlagStoreState(name="dates")
+
+
 CASES = {
+    # the flag store and its cases
+    "finding_identity_unique": (Finding, lambda w: stored_finding(w)),
+    "finding_severity_valid": (Finding, lambda w: finding(w, severity="fatal")),
+    "flag_store_state_name_unique": (FlagStoreState, store_state),
+    "case_subject_unique": (Case, lambda w: stored_case(w)),
+    "case_status_valid": (Case, lambda w: case(w, status="lost")),
+    "case_answer_valid": (Case, lambda w: case(w, answer="maybe")),
+    "case_resolution_valid": (Case, lambda w: case(w, resolution="forgotten")),
+    "case_closed_has_resolution": (Case, lambda w: case(w, status="closed")),
+    "case_dismissal_explained": (Case, lambda w: case(w, status="closed", resolution="dismissed")),
+    "case_dispute_explained": (Case, lambda w: case(w, status="answered", answer="disputed")),
     # townships
     "county_code_6_digits": (County, lambda w: County(code="99010", name="短码县")),
     "township_code_9_digits": (Township, lambda w: township(w, code="99010119")),

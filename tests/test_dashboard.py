@@ -1,15 +1,22 @@
 """The office dashboard: flags by rule, department and township as SVG bar charts linking to
-the filtered flag list; the departments pushing most unapproved work first."""
+the filtered flag list; the departments pushing most unapproved work first; the cases: open
+and overdue by department and township, opened by month, median days to answer."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from delegations import dashboard, flags
+from delegations.flags import cases
+from delegations.models import Case
 from tests.factories import AssignmentFactory, CountyFactory, DepartmentFactory, make_user
+from tests.factories import store_follows_every_test, the_store_follows  # noqa: F401
 from townships.models import Profile
 
+TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -40,7 +47,11 @@ def test_the_charts_are_svg_drawn_by_the_server_with_one_link_per_bar(client, wo
     response = client.get(reverse("pages:dashboard"), {"county": world.county.code})
     html = response.content.decode()
     charts = re.findall(r"<svg.*?</svg>", html, re.S)
-    assert len(charts) == 4
+    names = ["rule_chart", "department_chart", "township_chart", "offloading_chart",
+             "open_department_chart", "overdue_department_chart", "open_township_chart",
+             "answer_days_chart", "month_chart"]
+    drawn = [name for name in names if not response.context[name].empty]
+    assert len(charts) == len(drawn) == 7  # no case is overdue or answered yet
     chart = response.context["department_chart"]
     assert [bar.value for bar in chart.bars] == [3, 1]
     assert chart.bars[0].width > chart.bars[1].width > 0
@@ -114,7 +125,7 @@ def test_an_unknown_rule_in_the_flag_list_is_a_clear_message(client, world):
     client.force_login(world.office)
     response = client.get(reverse("pages:flag_list"), {"rule": "NO_SUCH_RULE"})
     assert response.status_code == 400
-    assert "NO_SUCH_RULE" in response.context["error"]
+    assert response.context["error"] == "问题类型：无法识别该值，请从页面上选择。"
 
 
 def test_an_unknown_county_on_the_dashboard_is_a_404(client, world):
@@ -136,6 +147,65 @@ def test_the_service_counts_what_the_flag_engine_counts(world, pushed):
     query = flags.FlagQuery(county=world.county)
     assert data.total == query.count()
     assert data.errors == flags.FlagQuery(county=world.county, severity="error").count()
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def case_of(assignment, township):
+    return Case.objects.get(subject=f"assignment:{assignment.pk}:{township.pk}")
+
+
+def test_open_and_overdue_cases_by_department_and_township_link_to_the_queue(client, world, pushed):
+    late = Case.objects.filter(department=world.dept_b).order_by("pk").first()
+    cases.notify(world.office, late, deadline=TODAY)
+    Case.objects.filter(pk=late.pk).update(due_on=TODAY - datetime.timedelta(days=2))
+    client.force_login(world.office)
+    response = client.get(reverse("pages:dashboard"), {"county": world.county.code})
+    queue = response.context["queue"]
+    assert (queue.open, queue.overdue) == (4, 1)
+    assert [(c.code, c.value) for c in queue.open_by_department] == [("NYJ", 3), ("YJJ", 1)]
+    assert [(c.code, c.value) for c in queue.overdue_by_department] == [("NYJ", 1)]
+    assert {c.code: c.value for c in queue.open_by_township} == {
+        world.township_a.code: 3, world.township_b.code: 1}
+    bar = response.context["overdue_department_chart"].bars[0]
+    page = client.get(bar.href)
+    assert [g["case"].pk for g in page.context["groups"]] == [late.pk]
+    bar = response.context["open_township_chart"].bars[1]
+    page = client.get(bar.href)
+    assert {f.township.code for f in page.context["flags"]} == {world.township_b.code}
+
+
+def test_the_median_days_to_answer_per_department(world, pushed):
+    start = timezone.now() - datetime.timedelta(days=30)
+    for n, found in enumerate(Case.objects.filter(department=world.dept_b).order_by("pk")):
+        cases.notify(world.office, found, now=start)
+        cases.answer(world.dept_b_user, found, answer="withdrawn",
+                     now=start + datetime.timedelta(days=(2, 4, 9)[n]))
+    queue = dashboard.case_dashboard(world.county)
+    assert [(c.code, c.value) for c in queue.answer_days_by_department] == [("NYJ", 4.0)]
+    assert queue.answer_days_by_department[0].filters["department"] == "NYJ"
+
+
+def test_cases_opened_by_month_cover_the_last_twelve_months(world, pushed):
+    queue = dashboard.case_dashboard(world.county)
+    months = queue.opened_by_month
+    assert len(months) == 12 and months[-1].code == TODAY.strftime("%Y-%m")
+    assert months[-1].value == 4 and sum(m.value for m in months) == 4
+    assert months[-1].filters == {"county": world.county.code, "opened": TODAY.strftime("%Y-%m")}
+
+
+def test_the_case_charts_run_a_constant_number_of_queries(world, pushed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        dashboard.case_dashboard(world.county)
+    for i in range(8):
+        AssignmentFactory(department=world.dept_a, townships=[world.township_a], title=f"更多{i}")
+    with CaptureQueriesContext(connection) as large:
+        dashboard.case_dashboard(world.county)
+    assert len(large.captured_queries) == len(small.captured_queries)
 
 
 def test_the_dashboard_query_count_does_not_grow_with_the_flags(client, world, pushed):

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from delegations.flags import FlagQuery
+from delegations.flags import FlagQuery, store
 from duties.models import ListEntry, ListKind
 from tests.factories import (
     AssignmentFactory,
@@ -17,6 +17,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# After each test, the flag store equals the rules computed today (the factories and the
+# helpers below write as production does, refreshing the store).
+from tests.factories import store_follows_every_test, the_store_follows  # noqa: E402, F401
 D = datetime.date
 
 
@@ -96,8 +99,9 @@ def test_a_list_entry_resting_on_a_revoked_delegation_stops_counting_at_revocati
     entry = ListEntry.objects.get(kind=ListKind.ADMISSION, item=item, delegation=delegation)
     assert (entry.effective_from, entry.effective_to) == (D(2025, 1, 1), None)
     revoke(delegation, D(2025, 6, 1))
-    entry.effective_to = None  # the entry left open after the revocation
+    entry.effective_to = None  # the entry left open after the revocation (a clerk's save)
     entry.save()
+    store.refresh(county=entry.item.county_id, reason="修改清单")
     assert unlisted(world) == [late.pk]
 
 

@@ -20,6 +20,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# After each test, the flag store equals the rules computed today (the factories and the
+# helpers below write as production does, refreshing the store).
+from tests.factories import store_follows_every_test, the_store_follows  # noqa: E402, F401
 TODAY = datetime.date(2025, 6, 30)
 
 
@@ -164,8 +167,11 @@ def test_a_flag_is_json_serialisable_in_the_contract_shape(world):
     assert isinstance(flag, Flag)
     data = json.loads(json.dumps(flag.as_dict()))
     assert set(data) == {"rule", "severity", "title", "message", "township", "department",
-                         "duty_item", "assignment", "delegation", "evidence", "source"}
+                         "duty_item", "assignment", "delegation", "evidence", "source",
+                         "id", "case", "status"}
     assert set(data["township"]) == {"code", "name"}
+    # Computed, not stored: no finding id, no case.
+    assert (data["id"], data["case"], data["status"]) == (None, None, None)
 
 
 def test_query_count_does_not_grow_with_the_data(world):
@@ -186,3 +192,22 @@ def test_query_count_does_not_grow_with_the_data(world):
     large_queries, large_flags = run()
     assert large_flags > small_flags
     assert large_queries == small_queries
+
+
+def test_a_set_of_townships_or_assignments_narrows_every_rule(world):
+    offload(world)
+    everything = list(query())
+    towns = list(query(townships=[world.township_b]))
+    assert towns == [f for f in everything if f.township.code == world.township_b.code]
+    assert list(query(townships=[])) == [] and query(townships=[]).count() == 0
+    one = next(f.assignment for f in everything if f.assignment)
+    mine = list(query(assignments=[one]))
+    assert mine == [f for f in everything if f.assignment == one]
+
+
+def test_narrowing_to_one_assignment_keeps_the_others_in_its_duplicate_window(world):
+    item = DutyItemFactory(county=world.county, department=world.dept_a)
+    first = AssignmentFactory(department=world.dept_a, duty_item=item, townships=[world.township_a])
+    AssignmentFactory(department=world.dept_b, duty_item=item, townships=[world.township_a])
+    [flag] = query(rules="DUPLICATE_ASSIGNMENT", assignments=[first.pk])
+    assert flag.assignment == first.pk and len(flag.evidence["duplicates"]) == 1

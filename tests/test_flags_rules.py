@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from delegations.flags import FlagQuery
+from delegations.flags import FlagQuery, store
 from delegations.models import Assignment, Delegation
 from duties.models import Category, ListEntry, ListKind
 from tests.factories import (
@@ -15,6 +15,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+# After each test, the flag store equals the rules computed today (the factories and the
+# helpers below write as production does, refreshing the store).
+from tests.factories import store_follows_every_test, the_store_follows  # noqa: E402, F401
 
 
 TODAY = datetime.date(2025, 6, 30)
@@ -56,16 +59,26 @@ ENTRUST_AGREEMENT = dict(
 
 def reclassify(item, category):
     """The catalog changes an item's category after a delegation of it was filed or
-    approved (a list revision); the rules judge by the catalog as it stands."""
+    approved (a list revision); the rules judge by the catalog as it stands. (The admin's
+    save refreshes the county's flags, as here.)"""
     item.category = category
     item.save()
+    store.refresh(county=item.county_id, reason="修改事项")
 
 
 def recorded_before_the_workflow(delegation, **fields):
     """Give ``delegation`` fields no writer gives a delegation today — the workflow refuses
     them at submission, approval and paper decision — as rows recorded before those checks
-    hold them; the rules still judge such rows."""
+    hold them (imported in bulk, the county's flags then refreshed); the rules still judge
+    such rows."""
     Delegation.objects.filter(pk=delegation.pk).update(**fields)
+    store.refresh(county=delegation.department.county_id, reason="导入")
+
+
+def clerk_saves(entry):
+    """A clerk's change of a list entry in the admin (whose save refreshes the county)."""
+    entry.save()
+    store.refresh(county=entry.item.county_id, reason="修改清单")
 
 
 # --- UNLISTED_ASSIGNMENT -------------------------------------------------------------------
@@ -249,7 +262,7 @@ def test_delegation_not_in_force_fires_for_a_list_entry_left_after_revocation(wo
                           revoked_on=D(2025, 1, 1))
     entry = ListEntry.objects.get(kind=ListKind.ADMISSION, item=item, delegation=delegation)
     entry.effective_to = None  # a clerk re-opens the entry the revocation ended
-    entry.save()
+    clerk_saves(entry)
     [flag] = flags(world, "DELEGATION_NOT_IN_FORCE")
     assert flag.evidence["list_entry"] == entry.pk and flag.assignment is None
 

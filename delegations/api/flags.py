@@ -1,5 +1,6 @@
 """Endpoints of the flags (duties offloaded to townships without approval): the list and the
-counts. Flags are computed by ``delegations.flags``; these views only read its FlagQuery."""
+counts. The views read the flag store (``delegations.flags.StoredFlagQuery``), which every
+write keeps equal to what the rules compute."""
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,8 @@ from rest_framework.response import Response
 
 from config.api import Pagination
 from delegations import flags as flag_engine
+from delegations.flags import case_access
+from delegations.flags.models import Case
 from delegations.api.shared import (
     COUNTY_FILTER_HELP,
     DEPARTMENT_FILTER_HELP,
@@ -57,6 +60,7 @@ class OptionalIdField(IdField):
 
 
 class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text=_("The finding's stable id."))
     rule = serializers.CharField(read_only=True)
     severity = serializers.ChoiceField(choices=["error", "warning"], read_only=True)
     title = serializers.CharField(read_only=True)
@@ -68,6 +72,10 @@ class FlagSerializer(serializers.Serializer):
     delegation = OptionalIdField(read_only=True)
     evidence = serializers.DictField(read_only=True)
     source = serializers.CharField(read_only=True)
+    case = serializers.IntegerField(read_only=True, help_text=_("The case the finding belongs to."))
+    # A plain string in the schema: the enum is the case's (``Case.status``).
+    status = serializers.CharField(
+        read_only=True, help_text=_("The status of its case: open, notified, answered or closed."))
 
 
 class FlagParamsSerializer(serializers.Serializer):
@@ -76,13 +84,16 @@ class FlagParamsSerializer(serializers.Serializer):
     department = serializers.CharField(required=False)
     rule = serializers.ListField(child=serializers.CharField(), required=False)
     severity = serializers.CharField(required=False)
+    status = serializers.CharField(required=False)
+    case = serializers.IntegerField(required=False, min_value=1)
 
     def to_internal_value(self, data):
         # Query parameters: rule may repeat (?rule=A&rule=B) or be comma separated.
         rules = []
         for value in data.getlist("rule") if hasattr(data, "getlist") else [data.get("rule")]:
             rules += [part.strip() for part in (value or "").split(",") if part.strip()]
-        plain = {key: data.get(key) for key in ("county", "township", "department", "severity")}
+        plain = {key: data.get(key) for key in ("county", "township", "department", "severity",
+                                                "status", "case")}
         plain = {key: value.strip() for key, value in plain.items() if value and value.strip()}
         if rules:
             plain["rule"] = rules
@@ -102,6 +113,11 @@ FLAG_PARAMETERS = [
     OpenApiParameter(
         "severity", OpenApiTypes.STR, enum=["error", "warning"], description=_("Severity.")
     ),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, enum=Case.Status.values,
+        description=_("Status of the finding's case."),
+    ),
+    OpenApiParameter("case", OpenApiTypes.INT, description=_("The findings of this case (id).")),
 ]
 
 
@@ -138,12 +154,16 @@ class FlagQueryMixin:
                 request, data["department"], county or user_county_code(request.user)
             )
         merged = dict(access.flag_filters(request.user))  # PermissionDenied for the public
+        if data.get("case") is not None:
+            if not case_access.visible(request.user).filter(pk=data["case"]).exists():
+                raise bad_parameter("case", gettext("Unknown case no. %(id)s.") % {"id": data["case"]})
         for key, value in asked.items():
             if key in merged and merged[key] is not None and as_id(merged[key]) != as_id(value):
                 return None
             merged[key] = value
-        return flag_engine.FlagQuery(
-            rules=data.get("rule") or None, severity=data.get("severity"), **merged
+        return flag_engine.StoredFlagQuery(
+            rules=data.get("rule") or None, severity=data.get("severity"),
+            status=data.get("status"), case=data.get("case"), **merged
         )
 
 
@@ -161,8 +181,9 @@ class EmptyFlags:
 @extend_schema(
     summary=_("Flags: duties offloaded to townships without approval"),
     description=_(
-        "Computed from the current data. The office sees every flag; a department user the "
-        "flags naming its department; a township user its own township's flags."
+        "The flags of the current data (kept up to date by every write), each with its stable "
+        "id, its case and the case's status. The office sees every flag; a department user "
+        "the flags naming its department; a township user its own township's flags."
     ),
     tags=["flags"],
     parameters=FLAG_PARAMETERS,

@@ -94,17 +94,9 @@ class _PastWorkImporter(BaseImporter):
 
     def prepare(self, table):
         from duties.models import DutyItem
-        from townships.models import Department, DepartmentAlias, Township
+        from townships.models import Township
 
-        departments = list(Department.objects.filter(county=self.county))
-        aliases = defaultdict(list)
-        for department_id, name in DepartmentAlias.objects.filter(
-            department__county=self.county
-        ).values_list("department_id", "name"):
-            aliases[department_id].append(name)
-        for department in departments:
-            department.alias_names = aliases.get(department.pk, [])
-        self.departments = DepartmentIndex(self.county, departments)
+        self.departments = DepartmentIndex.for_county(self.county)
         self.county_townships = list(Township.objects.filter(county=self.county).order_by("code"))
         self.townships = TownshipIndex(self.county_townships)
         self.items_by_code = {}
@@ -505,6 +497,7 @@ class DelegationImporter(_PastWorkImporter):
         submit-time rules, the reclaimed list). Each refusal is a row error; what the office is
         shown before deciding in the app (the item already on a township's lists) is a warning."""
         from delegations import validation
+        from delegations.list_entries import listed_by_the_county
         from delegations.request_warnings import warnings_for
         from delegations.transitions import refusals
 
@@ -522,10 +515,13 @@ class DelegationImporter(_PastWorkImporter):
                 self.row_errors(refusal)
         if self._row_errors:
             return False
-        self.report.warnings.extend(
-            _("Row %(row)s: %(warning)s") % {"row": self.row_number, "warning": warning.message}
-            for warning in warnings if warning.code == "already_listed"
-        )
+        # The county's own entry that already lists exactly what the decision lists is taken
+        # over by it (list_entries.listed_by_the_county): nothing to warn about then.
+        if listed_by_the_county(planned, item, townships) is None:
+            self.report.warnings.extend(
+                _("Row %(row)s: %(warning)s") % {"row": self.row_number, "warning": warning.message}
+                for warning in warnings if warning.code == "already_listed"
+            )
         return True
 
     def _reclaimed_errors(self, warnings):

@@ -35,6 +35,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -90,14 +91,24 @@ def _code(path, attr="code"):
 
 
 class _Filters:
-    """County / township / department filters, as instances or codes."""
+    """County / township / department filters, as instances or codes, and ``townships``: a
+    set of townships (instances or primary keys; the flag store refreshes such a scope)."""
 
-    def __init__(self, county=None, township=None, department=None):
+    def __init__(self, county=None, township=None, department=None, townships=None,
+                 assignments=None):
         from townships.models import County, Department, Township
 
         self.county = self._check("county", county, County)
         self.township = self._check("township", township, Township)
         self.department = self._check("department", department, Department)
+        self.townships = self._ids(townships)
+        self.assignments = self._ids(assignments)
+
+    @staticmethod
+    def _ids(values):
+        if values is None:
+            return None
+        return sorted({v.pk if isinstance(v, Model) else int(v) for v in values})
 
     @staticmethod
     def _check(param, value, model):
@@ -113,44 +124,94 @@ class _Filters:
             % {"param": param, "model": model._meta.verbose_name},
         )
 
-    def signature(self) -> tuple:
-        def sig(value):
-            if isinstance(value, Model):
-                return (value._meta.label, value.pk)
-            return value
+    # The SQL of a rule is built once per filter shape and cached (``FlagQuery._rule_sql``):
+    # the filters' values enter it as these stand-ins, which ``bind`` replaces in the
+    # parameters by the values of the query at hand.
+    _PK = {"county": -7_000_000_001, "township": -7_000_000_002, "department": -7_000_000_003}
+    _CODE = {name: f"\x00{name}\x00" for name in ("county", "township", "department")}
+    _TOWNSHIPS = "\x00townships\x00"
+    _ASSIGNMENTS = "\x00assignments\x00"
+    _ID_LIST = {
+        "postgresql": "SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(%s AS json))",
+        "sqlite": "SELECT value FROM json_each(%s)",
+    }
 
-        return (sig(self.county), sig(self.township), sig(self.department))
+    def _stand_in(self, name):
+        value = getattr(self, name)
+        return self._PK[name] if isinstance(value, Model) else self._CODE[name]
+
+    def signature(self) -> tuple:
+        def shape(value):
+            if value is None:
+                return None
+            return value._meta.label if isinstance(value, Model) else "code"
+
+        return (shape(self.county), shape(self.township), shape(self.department),
+                self.townships is not None, self.assignments is not None)
+
+    def bind(self, params) -> list:
+        """``params`` with the stand-ins replaced by this query's filter values."""
+        values = {}
+        for name in ("county", "township", "department"):
+            value = getattr(self, name)
+            if value is not None:
+                values[self._stand_in(name)] = value.pk if isinstance(value, Model) else value
+        if self.townships is not None:
+            values[self._TOWNSHIPS] = json.dumps(self.townships)
+        if self.assignments is not None:
+            values[self._ASSIGNMENTS] = json.dumps(self.assignments)
+        if not values:
+            return list(params)
+        return [values.get(p, p) if isinstance(p, (int, str)) else p for p in params]
 
     def late(self, part: Part) -> list[tuple[str, list]]:
-        """Conditions applied around a ``late_filters`` part: (column, allowed values)."""
-        if self.department is None or not part.late_filters:
+        """Conditions applied around a ``late_filters`` part: (column, allowed values, or a
+        subquery ``RawSQL`` giving them)."""
+        if not part.late_filters:
             return []
+        where = []
+        if self.assignments is not None:
+            where.append(("f_assignment", RawSQL(self._ID_LIST[connection.vendor],
+                                                 [self._ASSIGNMENTS])))
+        if self.department is None:
+            return where
         if part.department is None:
-            return [("f_department", [])]
+            return where + [("f_department", [])]
         if isinstance(self.department, Model):
-            return [("f_department", [self.department.pk])]
-        return [("f_dcode", [self.department])]
+            return where + [("f_department", [self._stand_in("department")])]
+        return where + [("f_dcode", [self._stand_in("department")])]
 
     def apply(self, qs: QuerySet, part: Part) -> QuerySet:
+        if self.townships is not None:
+            ids = RawSQL(self._ID_LIST[connection.vendor], [self._TOWNSHIPS])
+            qs = qs.filter(f_township__in=ids)
+        if self.assignments is not None:
+            if part.assignment is None:
+                return qs.none()
+            if not part.late_filters:
+                ids = RawSQL(self._ID_LIST[connection.vendor], [self._ASSIGNMENTS])
+                qs = qs.filter(f_assignment__in=ids)
         if self.township is not None:
             if isinstance(self.township, Model):
-                qs = qs.filter(f_township=self.township.pk)
+                qs = qs.filter(f_township=self._stand_in("township"))
             else:
-                qs = qs.filter(f_tcode=self.township)
+                qs = qs.filter(f_tcode=self._stand_in("township"))
         if self.county is not None:
             if isinstance(self.county, Model):
-                qs = qs.alias(f_county=F(f"{part.township}__county")).filter(f_county=self.county.pk)
+                qs = qs.alias(f_county=F(f"{part.township}__county")).filter(
+                    f_county=self._stand_in("county")
+                )
             else:
                 qs = qs.alias(f_ccode=F(f"{part.township}__county__code")).filter(
-                    f_ccode=self.county
+                    f_ccode=self._stand_in("county")
                 )
         if self.department is not None and not part.late_filters:
             if part.department is None:
                 return qs.none()
             if isinstance(self.department, Model):
-                qs = qs.filter(f_department=self.department.pk)
+                qs = qs.filter(f_department=self._stand_in("department"))
             else:
-                qs = qs.filter(f_dcode=self.department)
+                qs = qs.filter(f_dcode=self._stand_in("department"))
         return qs
 
 
@@ -168,10 +229,14 @@ def _compile(qs: QuerySet, columns: Iterable[str], where=()) -> tuple[str, list]
     except EmptyResultSet:
         # A filter that matches nothing (e.g. an empty IN list): keep the column shape.
         empty = ", ".join(f"NULL AS {c}" for c in columns)
-        return f"SELECT {empty} FROM (SELECT 1 AS x) AS nothing WHERE 1 = 0", []
+        return f"SELECT {empty} FROM (SELECT 1 AS x) AS no_rows WHERE 1 = 0", []
     params = list(params)
     conditions = []
     for column, values in where:
+        if isinstance(values, RawSQL):
+            conditions.append(f"{column} IN ({values.sql})")
+            params.extend(values.params)
+            continue
         if not values:
             conditions.append("1 = 0")
             continue
@@ -219,6 +284,130 @@ class _Params(dict):
         return value
 
 
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, Rule)):
+        value = [value]
+    items = []
+    for item in value:
+        if isinstance(item, str):
+            items.extend(part.strip() for part in item.split(",") if part.strip())
+        else:
+            items.append(item)
+    return items
+
+
+def parse_rules(rules) -> list[Rule]:
+    """Rules by code (a list, a comma-separated string, case-insensitive) or ``Rule``
+    objects, in registry order; every rule when none is given."""
+    wanted = _as_list(rules)
+    if not wanted:
+        return list(RULES.values())
+    codes = {(r.code if isinstance(r, Rule) else str(r).upper()) for r in wanted}
+    unknown = sorted(c for c in codes if c not in RULES)
+    if unknown:
+        raise FlagFilterError(
+            "rule",
+            gettext("Unknown rule for parameter “rule”: %(codes)s. Known rules: %(known)s.")
+            % {"codes": ", ".join(unknown), "known": ", ".join(RULES)},
+        )
+    return [r for code, r in RULES.items() if code in codes]
+
+
+def parse_severity(severity) -> set[str]:
+    wanted = {str(s).lower() for s in _as_list(severity)}
+    unknown = sorted(wanted - set(SEVERITIES))
+    if unknown:
+        raise FlagFilterError(
+            "severity",
+            gettext("Unknown value for parameter “severity”: %(values)s. Use “error” or “warning”.")
+            % {"values": ", ".join(unknown)},
+        )
+    return wanted
+
+
+def select_rules(rules=None, severity=None) -> list[Rule]:
+    """The rules a query selects: ``rules`` (default all) of the ``severity`` asked for."""
+    severities = parse_severity(severity)
+    return [r for r in parse_rules(rules) if not severities or r.severity in severities]
+
+
+def context_for(rules, today) -> Context:
+    """The ``Context`` of a run of ``rules`` on ``today`` (one query for the holiday calendar
+    when OVERDUE_REVIEW is among them)."""
+    if "OVERDUE_REVIEW" in {r.code for r in rules}:
+        from delegations.flags.sources import overdue_context
+
+        return overdue_context(today)
+    return Context(today=today)
+
+
+class FlagMaker:
+    """Turns rows (the engine's columns: ids, codes, names, raw facts) into ``Flag``s: the
+    rule's ``explain`` and its message in the active language. One per query (it memoises
+    the references and texts it made)."""
+
+    def __init__(self, ctx_source):
+        self._ctx_source = ctx_source  # the Context, or a callable giving it when first needed
+        self._refs: dict = {}
+        self._texts: dict = {}
+
+    @property
+    def ctx(self) -> Context:
+        if callable(self._ctx_source):
+            self._ctx_source = self._ctx_source()
+        return self._ctx_source
+
+    def _ref(self, kind, pk, code, name):
+        ref = self._refs.get((kind, pk))
+        if ref is None:
+            ref = self._refs[(kind, pk)] = Ref(code, name)
+        return ref
+
+    def text(self, rule: Rule) -> tuple[str, str]:
+        if rule.code not in self._texts:
+            self._texts[rule.code] = (str(rule.title), str(rule.message))
+        return self._texts[rule.code]
+
+    def flag(self, rule: Rule, row: dict, **extra) -> Flag:
+        facts = dict(_json(row["f_facts"]))
+        facts.pop("none", None)
+        if rule.explain:
+            facts = rule.explain(facts, self.ctx)
+        township = self._ref("t", row["f_township"], row["f_tcode"], row["f_tname"])
+        department = None
+        if row["f_department"]:
+            department = self._ref("d", row["f_department"], row["f_dcode"], row["f_dname"])
+        item = Ref(row["f_icode"], row["f_iname"]) if row["f_item"] else None
+        delegation = row["f_delegation"] or facts.get("delegation") or None
+        params = _Params(facts)
+        params.update(
+            township=township.name,
+            department=department.name if department else "",
+            item=item.name if item else facts.get("title", ""),
+            delegation=delegation or "",
+            assignment=row["f_assignment"] or "",
+        )
+        if row["f_entry"]:
+            facts.setdefault("list_entry", row["f_entry"])
+        title, message = self.text(rule)
+        return Flag(
+            rule=rule.code,
+            severity=rule.severity,
+            title=title,
+            message=message % params,
+            township=township,
+            department=department,
+            duty_item=item,
+            assignment=row["f_assignment"] or None,
+            delegation=delegation,
+            evidence=facts,
+            source=rule.source,
+            **extra,
+        )
+
+
 class FlagQuery:
     """The flags of the current data, filtered; count it, slice it, summarise it.
 
@@ -231,68 +420,21 @@ class FlagQuery:
     """
 
     def __init__(
-        self, county=None, township=None, department=None, rules=None, severity=None, today=None
+        self, county=None, township=None, department=None, rules=None, severity=None, today=None,
+        townships=None, assignments=None,
     ):
-        self.filters = _Filters(county, township, department)
-        self.severities = self._parse_severity(severity)
-        self.rules = [
-            r for r in self._parse_rules(rules) if not self.severities or r.severity in self.severities
-        ]
+        self.filters = _Filters(county, township, department, townships, assignments)
+        self.rules = select_rules(rules, severity)
         self.today = today or timezone.localdate()
         self.rules_by_index = {r.index: r for r in self.rules}
         self._ctx = None
         self._counts: dict[str, int] | None = None
 
-    # --- parameters --------------------------------------------------------------------
-    @staticmethod
-    def _as_list(value) -> list:
-        if value is None or value == "":
-            return []
-        if isinstance(value, (str, Rule)):
-            value = [value]
-        items = []
-        for item in value:
-            if isinstance(item, str):
-                items.extend(part.strip() for part in item.split(",") if part.strip())
-            else:
-                items.append(item)
-        return items
-
-    def _parse_rules(self, rules) -> list[Rule]:
-        wanted = self._as_list(rules)
-        if not wanted:
-            return list(RULES.values())
-        codes = {(r.code if isinstance(r, Rule) else str(r).upper()) for r in wanted}
-        unknown = sorted(c for c in codes if c not in RULES)
-        if unknown:
-            raise FlagFilterError(
-                "rule",
-                gettext("Unknown rule for parameter “rule”: %(codes)s. Known rules: %(known)s.")
-                % {"codes": ", ".join(unknown), "known": ", ".join(RULES)},
-            )
-        return [r for code, r in RULES.items() if code in codes]
-
-    def _parse_severity(self, severity) -> set[str]:
-        wanted = {str(s).lower() for s in self._as_list(severity)}
-        unknown = sorted(wanted - set(SEVERITIES))
-        if unknown:
-            raise FlagFilterError(
-                "severity",
-                gettext("Unknown value for parameter “severity”: %(values)s. Use “error” or “warning”.")
-                % {"values": ", ".join(unknown)},
-            )
-        return wanted
-
     # --- SQL building ------------------------------------------------------------------
     @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            ctx = Context(today=self.today)
-            if "OVERDUE_REVIEW" in {r.code for r in self.rules}:
-                from delegations.flags.sources import overdue_context
-
-                ctx = overdue_context(self.today)
-            self._ctx = ctx
+            self._ctx = context_for(self.rules, self.today)
         return self._ctx
 
     def _keyed(self, part: Part, *, codes=True, details=False, extra=None) -> QuerySet:
@@ -334,10 +476,12 @@ class FlagQuery:
         """SQL and params of one rule's rows (all its parts), with ``columns`` selected.
 
         Building and compiling the querysets costs more than running small queries, so the
-        result is cached per rule, shape, filters and day (never the data: only SQL text)."""
+        result is cached per rule, shape, filter shape and day (never the data nor the filter
+        values: only SQL text, whose filter parameters ``_Filters.bind`` fills in)."""
         if key_filter is not None:
-            return self._build_rule_sql(rule, columns, details=details, extra=extra,
-                                        key_filter=key_filter, count_only=count_only)
+            sql, params = self._build_rule_sql(rule, columns, details=details, extra=extra,
+                                               key_filter=key_filter, count_only=count_only)
+            return sql, self.filters.bind(params)
         key = (rule.code, tuple(columns), details, bool(extra), count_only,
                self.filters.signature(), self.ctx.signature(), connection.vendor)
         cached = _SQL_CACHE.get(key)
@@ -347,7 +491,7 @@ class FlagQuery:
             if len(_SQL_CACHE) > 512:
                 _SQL_CACHE.clear()
             _SQL_CACHE[key] = cached
-        return cached[0], list(cached[1])
+        return cached[0], self.filters.bind(cached[1])
 
     def _build_rule_sql(
         self, rule: Rule, columns, *, details=False, extra=None, key_filter=None, count_only=False
@@ -467,19 +611,26 @@ class FlagQuery:
             result[tuple(data[c] for c in ("f_rule",) + ID_KEYS)] = data
         return result
 
-    def __iter__(self):
-        """Every flag, in order, with one query (no count needed)."""
+    def records(self, *, ordered=True) -> list[dict]:
+        """Every row as a dict of the engine's columns (``f_rule`` = the rule's index, the
+        ids, codes and names, ``f_facts`` = the raw facts before the rule's ``explain``):
+        one query. The flag store keeps these."""
         if not self.rules:
-            return iter([])
-        order = ", ".join(ORDER_COLUMNS)
+            return []
         pieces, params = [], []
         for rule in self.rules:
             sql, ps = self._rule_sql(rule, KEY_COLUMNS + DETAIL_COLUMNS, details=True)
             pieces.append(sql)
             params.extend(ps)
-        sql = " UNION ALL ".join(pieces) + f" ORDER BY f_rule, {order}"
+        sql = " UNION ALL ".join(pieces)
+        if ordered:
+            sql += f" ORDER BY f_rule, {', '.join(ORDER_COLUMNS)}"
         names = ("f_rule",) + KEY_COLUMNS + DETAIL_COLUMNS
-        return iter([self._flag(dict(zip(names, row))) for row in self._run(sql, params)])
+        return [dict(zip(names, row)) for row in self._run(sql, params)]
+
+    def __iter__(self):
+        """Every flag, in order, with one query (no count needed)."""
+        return iter([self._flag(row) for row in self.records()])
 
     # --- summary -----------------------------------------------------------------------
     def summary(self) -> dict:
@@ -509,7 +660,7 @@ class FlagQuery:
                 )
             sql, ps = _union(sql_parts)
             pieces.append((f"SELECT {rule.index} AS f_rule, {', '.join(columns)} FROM ({sql}) AS r", ps))
-            params.extend(ps)
+            params.extend(self.filters.bind(ps))
         union = " UNION ALL ".join(f"SELECT * FROM ({s}) AS s{i}" for i, (s, _p) in enumerate(pieces))
         sql = (
             f"WITH f AS ({union}) "
@@ -535,50 +686,15 @@ class FlagQuery:
         return result
 
     # --- materialising -----------------------------------------------------------------
-    def _flag(self, row: dict) -> Flag:
-        rule = self.rules_by_index[row["f_rule"]]
-        facts = _json(row["f_facts"])
-        facts.pop("none", None)
-        if rule.explain:
-            facts = rule.explain(facts, self.ctx)
-        refs = self.__dict__.setdefault("_refs", {})
-        township = refs.get(("t", row["f_township"]))
-        if township is None:
-            township = refs[("t", row["f_township"])] = Ref(row["f_tcode"], row["f_tname"])
-        department = None
-        if row["f_department"]:
-            department = refs.get(("d", row["f_department"]))
-            if department is None:
-                department = refs[("d", row["f_department"])] = Ref(row["f_dcode"], row["f_dname"])
-        item = Ref(row["f_icode"], row["f_iname"]) if row["f_item"] else None
-        delegation = row["f_delegation"] or facts.get("delegation") or None
-        params = _Params(facts)
-        params.update(
-            township=township.name,
-            department=department.name if department else "",
-            item=item.name if item else facts.get("title", ""),
-            delegation=delegation or "",
-            assignment=row["f_assignment"] or "",
-        )
-        if row["f_entry"]:
-            facts.setdefault("list_entry", row["f_entry"])
-        title, message = self._texts(rule)
-        return Flag(
-            rule=rule.code,
-            severity=rule.severity,
-            title=title,
-            message=message % params,
-            township=township,
-            department=department,
-            duty_item=item,
-            assignment=row["f_assignment"] or None,
-            delegation=delegation,
-            evidence=facts,
-            source=rule.source,
-        )
+    @property
+    def _maker(self) -> FlagMaker:
+        maker = self.__dict__.get("_flag_maker")
+        if maker is None:
+            maker = self.__dict__["_flag_maker"] = FlagMaker(lambda: self.ctx)
+        return maker
 
-    def _texts(self, rule: Rule) -> tuple[str, str]:
-        cache = self.__dict__.setdefault("_text_cache", {})
-        if rule.code not in cache:
-            cache[rule.code] = (str(rule.title), str(rule.message))
-        return cache[rule.code]
+    def _flag(self, row: dict) -> Flag:
+        return self._maker.flag(self.rules_by_index[row["f_rule"]], row)
+
+
+from delegations.flags import rules as _rules  # noqa: E402, F401  (registers the rules)

@@ -50,10 +50,18 @@ class Flag:
     delegation: int | None
     evidence: dict
     source: str
+    # Set by the flag store (``delegations.flags.stored``): the finding's stable id, its case
+    # and the case's status. None on flags computed by the engine.
+    id: int | None = None
+    case: int | None = None
+    status: str | None = None
 
     def as_dict(self) -> dict:
         """The flag as docs/contracts.md §2 shows it (JSON-serialisable)."""
         return {
+            "id": self.id,
+            "case": self.case,
+            "status": self.status,
             "rule": self.rule,
             "severity": self.severity,
             "title": self.title,

@@ -192,13 +192,22 @@ def resource_for(kind) -> type[SheetResource]:
 # --------------------------------------------------------------------------- forms
 
 
-def _county_queryset(user):
+def county_choices(user):
+    """The counties an import form offers ``user``: its office's county, or every county."""
     from townships.access import office_county_id
     from townships.models import County
 
     queryset = County.objects.order_by("code")
     county_id = office_county_id(user) if user is not None else None
     return queryset.filter(pk=county_id) if county_id is not None else queryset
+
+
+def effective_from_field(help_text):
+    """The import-wide effective date of a list import (docs/excel.md, 生效日期)."""
+    return forms.DateField(
+        label=_("effective from"), required=False, help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class ExcelImportForm(ImportForm):
@@ -209,20 +218,17 @@ class ExcelImportForm(ImportForm):
         help_text=_("The county whose list the file is. For townships and departments it may be "
                     "left blank: each row then names its county (区县代码)."),
     )
-    effective_from = forms.DateField(
-        label=_("effective from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("The day the list took effect, for the rows without a 生效日期 of their own "
-                    "(blank: 批准日期 on the admission list, else the day of the import). The "
-                    "preview says which date the rows get."),
-    )
+    effective_from = effective_from_field(_(
+        "The day the list took effect, for the rows without a 生效日期 of their own (blank: "
+        "批准日期 on the admission list, else the day of the import). The preview says which "
+        "date the rows get."
+    ))
     field_order = ["resource", "county", "import_file", "format", "effective_from"]
 
     def __init__(self, formats, resources, *, user=None, kind="", **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.kind = kind
-        queryset = _county_queryset(user)
+        queryset = county_choices(user)
         self.fields["county"].queryset = queryset
         if kind in spec.LIST_KINDS:
             self.fields["county"].required = True
@@ -261,7 +267,7 @@ class ExcelConfirmImportForm(ConfirmImportForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = _county_queryset(user)
+        self.fields["county"].queryset = county_choices(user)
 
 
 # --------------------------------------------------------------------------- the mixin

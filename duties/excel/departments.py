@@ -84,6 +84,21 @@ class DepartmentIndex:
         self.resolved = {}  # written text -> Resolution
         self._errors = {}  # written text -> CellError message
 
+    @classmethod
+    def for_county(cls, county) -> "DepartmentIndex":
+        """The county's departments with their registered aliases, read in two queries."""
+        from townships.models import Department, DepartmentAlias
+
+        departments = list(Department.objects.filter(county=county))
+        aliases = defaultdict(list)
+        for department_id, name in DepartmentAlias.objects.filter(
+            department__county=county
+        ).values_list("department_id", "name"):
+            aliases[department_id].append(name)
+        for department in departments:
+            department.alias_names = aliases.get(department.pk, [])
+        return cls(county, departments)
+
     def _add(self, department):
         self.by_id[department.pk] = department
         names = {

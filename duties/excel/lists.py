@@ -236,17 +236,9 @@ class ListImporter(BaseImporter):
         self.adopted_codes = set()  # generated codes replaced by a real one in this file
 
     def _load_directory(self):
-        from townships.models import Department, DepartmentAlias, Township
+        from townships.models import Township
 
-        departments = list(Department.objects.filter(county=self.county))
-        aliases = defaultdict(list)
-        for department_id, name in DepartmentAlias.objects.filter(
-            department__county=self.county
-        ).values_list("department_id", "name"):
-            aliases[department_id].append(name)
-        for department in departments:
-            department.alias_names = aliases.get(department.pk, [])
-        self.departments = DepartmentIndex(self.county, departments)
+        self.departments = DepartmentIndex.for_county(self.county)
         self.townships = TownshipIndex(Township.objects.filter(county=self.county).order_by("code"))
 
     def _load_items(self):

@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from duties.excel.admin import county_choices, effective_from_field
 from duties.excel.errors import ExcelFileError
 from duties.excel.reader import XLSX, check_file, max_bytes
 from duties.excel.workbook import ORDER, SHEET_NAMES, import_workbook
@@ -43,29 +44,17 @@ def tmp_storage_class():
     return import_string(storage) if isinstance(storage, str) else storage
 
 
-def _county_queryset(user):
-    from townships.access import office_county_id
-    from townships.models import County
-
-    queryset = County.objects.order_by("code")
-    county_id = office_county_id(user)
-    return queryset.filter(pk=county_id) if county_id is not None else queryset
-
-
 class WorkbookUploadForm(forms.Form):
     import_file = forms.FileField(
         label=_("county workbook (.xlsx)"),
         help_text=_("One .xlsx with a sheet per kind: 乡镇, 部门, 权责清单, 属地管理清单, 准入清单, "
                     "收回清单, 交办事项, 赋权委托 (any of them)."),
     )
-    effective_from = forms.DateField(
-        label=_("effective from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("The day the lists took effect, for the list rows without a 生效日期 of their "
-                    "own (blank: 批准日期 on the admission list, else the day of the import). The "
-                    "preview says which date the rows get."),
-    )
+    effective_from = effective_from_field(_(
+        "The day the lists took effect, for the list rows without a 生效日期 of their own "
+        "(blank: 批准日期 on the admission list, else the day of the import). The preview says "
+        "which date the rows get."
+    ))
     county = forms.ModelChoiceField(
         label=_("county"),
         queryset=None,
@@ -75,7 +64,7 @@ class WorkbookUploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = _county_queryset(user)
+        self.fields["county"].queryset = county_choices(user)
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -106,7 +95,7 @@ class WorkbookConfirmForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = _county_queryset(user)
+        self.fields["county"].queryset = county_choices(user)
 
 
 class CountyWorkbookAdminMixin:
