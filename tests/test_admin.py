@@ -582,3 +582,27 @@ def test_user_changelist_runs_a_constant_number_of_queries(superuser_client, wor
         build(User, world)
     make_user("township", township=world.township_b)
     assert _changelist_queries(superuser_client, User) == small
+
+
+def test_an_entry_added_in_the_admin_brings_the_flags_up_to_date(office_client, world):
+    """The flag store follows admin saves: work that was unlisted is no longer flagged once
+    the office puts its item on the township's list."""
+    from delegations.flags import StoredFlagQuery
+    from tests.factories import AssignmentFactory
+
+    item = DutyItemFactory(county=world.county)
+    AssignmentFactory(department=world.dept_a, townships=[world.township_b], duty_item=item,
+                      title="开展巡查", assigned_on=datetime.date.today())
+
+    def unlisted():
+        return [f for f in StoredFlagQuery(township=world.township_b)
+                if f.rule == "UNLISTED_ASSIGNMENT"]
+
+    assert unlisted()
+    data = changeform_payload(office_client.get(url(PowerEntry, "add")))
+    data.update(item=item.pk, source="statutory", townships=[world.township_b.pk],
+                effective_from="2024-01-01", change_reason="新增事项")
+    data.pop("all_townships", None)
+    response = office_client.post(url(PowerEntry, "add"), data)
+    assert response.status_code == 302, form_errors(response)
+    assert unlisted() == []

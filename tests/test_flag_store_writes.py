@@ -297,3 +297,24 @@ def at_once(calls):
     for thread in threads:
         thread.join()
     return results
+
+
+def test_a_list_import_brings_the_flags_of_existing_work_up_to_date(world):
+    """Work flagged as unlisted stops being flagged once the list that holds it is imported
+    (the store follows the import in its transaction)."""
+    from delegations.flags import StoredFlagQuery
+    from duties.excel import import_file
+    from tests.factories import AssignmentFactory, DutyItemFactory
+    from tests.factories_excel import xlsx_bytes
+
+    item = DutyItemFactory(county=world.county, code="IMP-001", name="农村自建房安全巡查")
+    AssignmentFactory(department=world.dept_a, townships=[world.township_a], duty_item=item,
+                      title="开展自建房安全巡查", assigned_on=datetime.date(2025, 3, 1))
+    unlisted = lambda: [f for f in StoredFlagQuery(township=world.township_a)  # noqa: E731
+                        if f.rule == "UNLISTED_ASSIGNMENT"]
+    assert unlisted()
+    data = xlsx_bytes([["事项编码", "权力类型", "事项名称", "来源", "适用乡镇", "生效日期"],
+                       ["IMP-001", "行政检查", "农村自建房安全巡查", "法定", "全部", "2024-06-14"]])
+    report = import_file("power", data, "权责清单.xlsx", county=world.county, user=world.office)
+    assert report.messages == [] and report.created == 1
+    assert unlisted() == []

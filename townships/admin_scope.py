@@ -114,6 +114,36 @@ class ScopedAdminMixin(ScopedChoicesMixin):
     def get_list_filter(self, request):
         return [self._scoped_filter(entry) for entry in super().get_list_filter(request)]
 
+    # -- the flag store follows every admin write, in its transaction (docs/flags.md)
+
+    FLAG_MODELS = ("township", "department", "dutyitem", "listentry", "assignment", "calendarday")
+
+    def _refresh_flags(self, request, county_ids):
+        from delegations.flags import store
+
+        if self.model._meta.concrete_model._meta.model_name not in self.FLAG_MODELS:
+            return
+        reason = "管理后台修改"
+        for county_id in county_ids:
+            if county_id is None:  # the calendar: every county's date-dependent rules
+                store.refresh(rules=store.dated_rules(), reason=reason, user=request.user)
+            else:
+                store.refresh(county=county_id, reason=reason, user=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._refresh_flags(request, {access.county_id_of(form.instance)})
+
+    def delete_model(self, request, obj):
+        county_id = access.county_id_of(obj)
+        super().delete_model(request, obj)
+        self._refresh_flags(request, {county_id})
+
+    def delete_queryset(self, request, queryset):
+        county_ids = {access.county_id_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        self._refresh_flags(request, county_ids)
+
     def _scoped_filter(self, entry):
         """A related field named by its path gets the scoped filter."""
         if not isinstance(entry, str):

@@ -291,9 +291,16 @@ class BaseImporter:
         return bool(keys)
 
     def _write(self):
+        from delegations.flags import store
+
         try:
             with transaction.atomic():
-                self.apply()
+                # The flag store follows in the same transaction: one refresh of every county
+                # the file touched, whatever number of rows it wrote (docs/flags.md).
+                with store.batch(reason=self.reason, user=self.user, now=self.now):
+                    self.apply()
+                    for county_id in self.touched_counties():
+                        store.refresh(county=county_id, reason=self.reason, user=self.user)
         except DatabaseError as error:
             first_line = (str(error).splitlines() or [error.__class__.__name__])[0]
             self.report.errors.append(RowError(None, "", _(
@@ -302,6 +309,16 @@ class BaseImporter:
             ) % {"error": first_line}))
             return
         self.report.applied = True
+
+    def touched_counties(self) -> set:
+        """The counties whose flags the written rows may change: the import's county, and
+        the county of every township or department a directory sheet wrote."""
+        counties = {self.county.pk} if getattr(self.county, "pk", None) else set()
+        for outcome in self.report.outcomes:
+            county_id = getattr(outcome.obj, "county_id", None)
+            if county_id:
+                counties.add(county_id)
+        return counties
 
     # -- helpers for plan_row
 
