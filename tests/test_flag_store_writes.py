@@ -214,8 +214,7 @@ def import_list(rng, s):
                          user=s.office, effective_from=day(rng, 300, 10))
     if report.messages and not (report.created or report.updated):
         raise ValidationError(report.messages)
-    # What the import's own hook does (duties.excel: H1's refresh of the county).
-    store.refresh(county=s.county, reason=f"导入 {kind}.xlsx", user=s.office)
+    # No refresh here: the import keeps the store itself (duties.excel.base).
 
 
 def reclassify_item(rng, s):

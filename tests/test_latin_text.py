@@ -65,8 +65,8 @@ ALLOWED = {
 # Namespaces (and the un-namespaced names) whose patterns are the pages of this test.
 PAGE_NAMESPACES = ("pages", "requests")
 ACCOUNT_NAMES = ("login", "logout", "password_change", "home")
-# Owners of pages outside the pages of helper H5, to name in a failure.
-OWNERS = {"pages:dashboard": "flag pages (H4)", "pages:flag_list": "flag pages (H4)", "admin": "admin (H3)"}
+# Pages served by other modules, named in a failure.
+OWNERS = {"pages:dashboard": "flag pages", "pages:flag_list": "flag pages", "admin": "admin"}
 
 WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-./:@#%&?=+~'’]*")
 ADDRESS = re.compile(r"^(https?://|/|www\.)|@|\.(html?|xlsx|csv|pdf|json)$")
@@ -472,7 +472,7 @@ def test_every_page_of_every_persona_is_in_chinese(ctx_for, persona):
 
 
 ADMIN_XFAIL = pytest.mark.xfail(
-    reason="the admin is helper H3's: Django 5's untranslated admin strings (Model name, Add "
+    reason="the admin still shows Django 5's untranslated admin strings (Model name, Add "
     "link…), the new account actions, True/False filters and raw values in history diffs",
     strict=False,
 )
