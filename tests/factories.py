@@ -125,8 +125,9 @@ class ListEntryFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def refresh_flags(self, create, extracted, **kwargs):
-        """The flags of the entry's townships (its county's, for a county-wide entry)."""
-        if not create:
+        """The flags of the entry's townships (its county's, for a county-wide entry);
+        ``refresh_flags=False`` leaves them to the caller (a write path's own hook)."""
+        if not create or extracted is False:
             return
         if self.all_townships:
             scope = {"county": self.item.county_id}

@@ -151,6 +151,27 @@ def test_bad_input_is_a_400_naming_the_field(scene, case_a, step, body, field):
     assert case_a.status == "open"
 
 
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+def test_an_empty_date_in_a_form_body_is_a_400_not_no_deadline(scene, case_a, form):
+    """A form cannot send null: an empty value for a date is refused (as the schema says a
+    date), not read as "no deadline"; the field left out is the default."""
+    from urllib.parse import urlencode
+
+    office = client_for(scene.w, "office")
+    address = url(f"cases/{case_a.pk}/notify/")
+    body = {"deadline": "", "note": ""}
+    if form == "multipart":
+        response = office.post(address, body, format="multipart")
+    else:
+        response = office.post(address, urlencode(body),
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.content
+    assert "不能为空" in response.json()["errors"]["deadline"][0]
+    case_a.refresh_from_db()
+    assert case_a.status == "open"
+    assert office.post(address, {"note": "请整改"}, format="multipart").status_code == 200
+
+
 @pytest.mark.parametrize("body, field", [
     ({"answer": "disputed"}, "note"),
     ({"answer": "admission_requested"}, "delegation"),

@@ -2,7 +2,7 @@
 (the delegation workflow's steps — requests, opinions, answers, approvals and rejections,
 decisions taken on paper, whole and partial revocations, with the list entries they write and
 end —, assignments logged by departments, the office and townships, list sheets imported from
-Excel, a catalog correction), and after each write the store equals the rules computed
+Excel, a catalog correction, list entries edited and deleted in the admin), and after each write the store equals the rules computed
 afresh. ``FLAG_STORE_SEED=<n>`` runs another sequence."""
 
 import datetime
@@ -226,10 +226,53 @@ def reclassify_item(rng, s):
     store.refresh(county=s.county, reason="修改事项", user=s.office)
 
 
+class _SavedForm:
+    """What the admin's ``save_related`` needs of a form whose instance is saved."""
+
+    def __init__(self, instance):
+        self.instance = instance
+
+    def save_m2m(self):
+        pass
+
+
+def admin_edits_entry(rng, s):
+    """The office adds, edits or deletes a list entry in the admin (whose own hooks refresh
+    the flags: the rules that read list entries, for the county)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from duties.models import ListEntry
+
+    model_admin = admin.site._registry[ListEntry]
+    request = RequestFactory().post("/admin/")
+    request.user = s.office
+    entries = list(ListEntry.objects.filter(item__county=s.county, delegation=None)
+                   .order_by("pk"))
+    choice = rng.random()
+    if choice < 0.3:
+        model_admin.delete_model(request, rng.choice(entries))
+        return
+    if choice < 0.6:
+        listed = {(e.kind, e.item_id) for e in entries}
+        free = [(kind, item) for kind in ("power", "territorial", "reclaimed")
+                for item in s.items if (kind, item.pk) not in listed]
+        kind, item = rng.choice(free)
+        entry = ListEntryFactory(kind=kind, item=item, township_duty="协调配合",
+                                 townships=s.some(rng, s.townships) if rng.random() < 0.5 else None,
+                                 refresh_flags=False)
+    else:
+        entry = rng.choice(entries)
+        entry.township_duty = rng.choice(["协调配合", "负责日常巡查，发现问题及时报告"])
+        entry.effective_from = day(rng, 400, 30)
+        entry.save()
+    model_admin.save_related(request, _SavedForm(entry), [], True)
+
+
 WRITES = [log_assignment, office_records_assignment, township_reports, file_request,
           submit_draft, withdraw, give_opinion, approve, reject, paper_decision, revoke,
-          import_list, reclassify_item]
-WEIGHTS = [5, 2, 2, 5, 1, 2, 2, 4, 1, 2, 2, 2, 1]
+          import_list, reclassify_item, admin_edits_entry]
+WEIGHTS = [5, 2, 2, 5, 1, 2, 2, 4, 1, 2, 2, 2, 1, 3]
 
 
 @pytest.mark.parametrize("seed", [SEED])

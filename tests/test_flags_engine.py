@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from delegations.flags import RULES, Flag, FlagFilterError, FlagQuery
-from duties.models import ListKind
+from duties.models import DutyItem, ListKind
 from tests.factories import (
     AssignmentFactory,
     CountyFactory,
@@ -211,3 +211,12 @@ def test_narrowing_to_one_assignment_keeps_the_others_in_its_duplicate_window(wo
     AssignmentFactory(department=world.dept_b, duty_item=item, townships=[world.township_a])
     [flag] = query(rules="DUPLICATE_ASSIGNMENT", assignments=[first.pk])
     assert flag.assignment == first.pk and len(flag.evidence["duplicates"]) == 1
+
+
+def test_a_set_of_items_keeps_their_rows_and_the_rows_without_an_item(world):
+    offload(world)
+    everything = list(query())
+    item = next(f.duty_item for f in everything if f.duty_item)
+    mine = list(query(items=[DutyItem.objects.get(county=world.county, code=item.code)]))
+    assert mine == [f for f in everything if f.duty_item is None or f.duty_item.code == item.code]
+    assert any(f.duty_item is None for f in mine)

@@ -121,14 +121,17 @@ class ScopedAdminMixin(ScopedChoicesMixin):
     def _refresh_flags(self, request, county_ids):
         from delegations.flags import store
 
-        if self.model._meta.concrete_model._meta.model_name not in self.FLAG_MODELS:
+        name = self.model._meta.concrete_model._meta.model_name
+        if name not in self.FLAG_MODELS:
             return
         reason = "管理后台修改"
+        # A list entry can change only the rules that read list entries.
+        rules = store.list_rules() if name == "listentry" else None
         for county_id in county_ids:
             if county_id is None:  # the calendar: every county's date-dependent rules
                 store.refresh(rules=store.dated_rules(), reason=reason, user=request.user)
             else:
-                store.refresh(county=county_id, reason=reason, user=request.user)
+                store.refresh(county=county_id, rules=rules, reason=reason, user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
+from rest_framework.utils import html
 
 from duties.models import DutyItem
 from townships import access
@@ -23,19 +24,28 @@ TOWNSHIP_FILTER_HELP = _("Township code (9 digits).")
 
 
 class StrictInputMixin:
-    """An input serializer that refuses fields it does not know (a typo is a 400, not ignored)
-    and a number or a boolean sent for a text field (DRF would turn ``0`` into ``"0"``): the
-    body must say what the schema says."""
+    """An input serializer that refuses fields it does not know (a typo is a 400, not ignored),
+    a number or a boolean sent for a text field (DRF would turn ``0`` into ``"0"``) and, in a
+    form body, an empty value for a date, number or choice (DRF would read it as null or as
+    left out): the body must say what the schema says."""
 
     def to_internal_value(self, data):
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
         errors = {name: [gettext("Unknown field.")] for name in unknown}
-        if isinstance(data, dict):
+        form = html.is_html_input(data)
+        if isinstance(data, dict) or form:
             for name, field in self.fields.items():
+                if field.read_only:
+                    continue
                 value = data.get(name)
-                if (isinstance(field, serializers.CharField) and not field.read_only
+                if (isinstance(field, serializers.CharField)
                         and value is not None and not isinstance(value, str)):
                     errors[name] = [field.error_messages["invalid"]]
+                elif (form and value == "" and not isinstance(field, serializers.CharField)
+                        and not isinstance(field, serializers.ListField)):
+                    errors[name] = [gettext(
+                        "An empty value is not valid here: leave the field out instead."
+                    )]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:

@@ -91,11 +91,12 @@ def _code(path, attr="code"):
 
 
 class _Filters:
-    """County / township / department filters, as instances or codes, and ``townships``: a
-    set of townships (instances or primary keys; the flag store refreshes such a scope)."""
+    """County / township / department filters, as instances or codes, and the sets the flag
+    store refreshes (instances or primary keys): ``townships``, ``assignments`` (rows of
+    those assignments), ``items`` (rows of those items, and rows without an item)."""
 
     def __init__(self, county=None, township=None, department=None, townships=None,
-                 assignments=None):
+                 assignments=None, items=None):
         from townships.models import County, Department, Township
 
         self.county = self._check("county", county, County)
@@ -103,6 +104,7 @@ class _Filters:
         self.department = self._check("department", department, Department)
         self.townships = self._ids(townships)
         self.assignments = self._ids(assignments)
+        self.items = self._ids(items)
 
     @staticmethod
     def _ids(values):
@@ -131,6 +133,7 @@ class _Filters:
     _CODE = {name: f"\x00{name}\x00" for name in ("county", "township", "department")}
     _TOWNSHIPS = "\x00townships\x00"
     _ASSIGNMENTS = "\x00assignments\x00"
+    _ITEMS = "\x00items\x00"
     _ID_LIST = {
         "postgresql": "SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(%s AS json))",
         "sqlite": "SELECT value FROM json_each(%s)",
@@ -147,7 +150,7 @@ class _Filters:
             return value._meta.label if isinstance(value, Model) else "code"
 
         return (shape(self.county), shape(self.township), shape(self.department),
-                self.townships is not None, self.assignments is not None)
+                self.townships is not None, self.assignments is not None, self.items is not None)
 
     def bind(self, params) -> list:
         """``params`` with the stand-ins replaced by this query's filter values."""
@@ -160,6 +163,8 @@ class _Filters:
             values[self._TOWNSHIPS] = json.dumps(self.townships)
         if self.assignments is not None:
             values[self._ASSIGNMENTS] = json.dumps(self.assignments)
+        if self.items is not None:
+            values[self._ITEMS] = json.dumps([0, *self.items])
         if not values:
             return list(params)
         return [values.get(p, p) if isinstance(p, (int, str)) else p for p in params]
@@ -173,6 +178,8 @@ class _Filters:
         if self.assignments is not None:
             where.append(("f_assignment", RawSQL(self._ID_LIST[connection.vendor],
                                                  [self._ASSIGNMENTS])))
+        if self.items is not None and part.duty_item is not None:
+            where.append(("f_item", RawSQL(self._ID_LIST[connection.vendor], [self._ITEMS])))
         if self.department is None:
             return where
         if part.department is None:
@@ -191,6 +198,9 @@ class _Filters:
             if not part.late_filters:
                 ids = RawSQL(self._ID_LIST[connection.vendor], [self._ASSIGNMENTS])
                 qs = qs.filter(f_assignment__in=ids)
+        if self.items is not None and part.duty_item is not None and not part.late_filters:
+            # The rows of these items, and the rows without an item (id 0).
+            qs = qs.filter(f_item__in=RawSQL(self._ID_LIST[connection.vendor], [self._ITEMS]))
         if self.township is not None:
             if isinstance(self.township, Model):
                 qs = qs.filter(f_township=self._stand_in("township"))
@@ -219,19 +229,24 @@ def _compile(qs: QuerySet, columns: Iterable[str], where=()) -> tuple[str, list]
     """SQL selecting ``columns`` (annotation names) in that order from ``qs``, keeping only
     rows whose ``where`` columns have one of the given values."""
     from django.core.exceptions import EmptyResultSet
+    from django.db.models.sql.where import WhereNode
 
     columns = list(columns)
     present = set(qs.query.annotations)
     missing = {c for c in columns if c not in present}
     inner = list(dict.fromkeys([c for c in columns if c in present] + [c for c, _v in where]))
+    conditions = []
     try:
         sql, params = qs.values_list(*inner).query.get_compiler(using=qs.db).as_sql()
     except EmptyResultSet:
-        # A filter that matches nothing (e.g. an empty IN list): keep the column shape.
-        empty = ", ".join(f"NULL AS {c}" for c in columns)
-        return f"SELECT {empty} FROM (SELECT 1 AS x) AS no_rows WHERE 1 = 0", []
+        # A filter that matches nothing (e.g. an empty IN list): the same columns with their
+        # types and no row (a row of untyped NULLs would not unite with the other parts on
+        # PostgreSQL), then no condition is needed.
+        blank = qs.all()
+        blank.query.where = WhereNode()
+        sql, params = blank.values_list(*inner).query.get_compiler(using=qs.db).as_sql()
+        conditions, where = ["1 = 0"], ()
     params = list(params)
-    conditions = []
     for column, values in where:
         if isinstance(values, RawSQL):
             conditions.append(f"{column} IN ({values.sql})")
@@ -421,9 +436,9 @@ class FlagQuery:
 
     def __init__(
         self, county=None, township=None, department=None, rules=None, severity=None, today=None,
-        townships=None, assignments=None,
+        townships=None, assignments=None, items=None,
     ):
-        self.filters = _Filters(county, township, department, townships, assignments)
+        self.filters = _Filters(county, township, department, townships, assignments, items)
         self.rules = select_rules(rules, severity)
         self.today = today or timezone.localdate()
         self.rules_by_index = {r.index: r for r in self.rules}

@@ -84,13 +84,37 @@ def _sql(rule: Rule, today: datetime.date) -> list:
 _GROUPS: dict[str, tuple[str, ...]] = {}
 
 
+def _tables(rule: Rule) -> str:
+    """The SQL of the rule's parts (to see which tables it reads)."""
+    return " ".join(sql for sql, _params in _sql(rule, datetime.date(2000, 1, 1)))
+
+
+def _reads(rule: Rule, *models) -> bool:
+    text = _tables(rule)
+    names = set()
+    for model in models:
+        names.add(model._meta.db_table)
+        for field in model._meta.many_to_many:
+            names.add(field.remote_field.through._meta.db_table)
+    return any(f'"{name}"' in text for name in names)
+
+
 def _group(name: str) -> tuple[str, ...]:
     """Rule codes by what their rows rest on, read from the rules themselves: ``assignment``,
     ``entry``, ``delegation`` (a part of the rule has such rows), ``window`` (a row depends on
-    other rows: window functions) and ``dated`` (the rule's SQL changes with today's date)."""
+    other rows: window functions), ``reads_delegations`` / ``reads_entries`` (its SQL reads
+    delegations or list entries) and ``dated`` (the rule's SQL changes with today's date)."""
     if not _GROUPS:
+        from delegations.models import Delegation, Revocation
+        from duties.models import ListEntry
+
         for code, rule in RULES.items():
-            for kind in _kinds(rule):
+            kinds = set(_kinds(rule))
+            if _reads(rule, Delegation, Revocation):
+                kinds.add("reads_delegations")
+            if _reads(rule, ListEntry):
+                kinds.add("reads_entries")
+            for kind in sorted(kinds):
                 _GROUPS.setdefault(kind, ())
                 _GROUPS[kind] += (code,)
             if _sql(rule, datetime.date(2000, 1, 1)) != _sql(rule, datetime.date(2000, 1, 2)):
@@ -110,9 +134,16 @@ def window_rules() -> tuple[str, ...]:
 
 
 def list_rules() -> tuple[str, ...]:
-    """What a list entry's writing can change: the rules on assignments (whether the item is
-    listed) and the rules on list entries."""
-    return tuple(c for c in RULES if c in set(_group("assignment")) | set(_group("entry")))
+    """What a list entry's writing can change: the rules that read list entries (whether an
+    item is listed, and the rules on entries)."""
+    return _group("reads_entries")
+
+
+def delegation_rules() -> tuple[str, ...]:
+    """What a workflow step can change: the rules that read delegations, and those that read
+    the list entries the step writes or ends."""
+    wanted = set(_group("reads_delegations")) | set(_group("reads_entries"))
+    return tuple(c for c in RULES if c in wanted)
 
 
 def township_rules() -> tuple[str, ...]:
@@ -137,6 +168,8 @@ class _Pending:
     counties: set = field(default_factory=set)
     townships: set = field(default_factory=set)
     rules: set = field(default_factory=set)
+    # The items every refresh asked for was narrowed to (None: one was not narrowed).
+    items: set | None = field(default_factory=set)
 
 
 _BATCH: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("flag_batch", default=None)
@@ -168,7 +201,8 @@ def batch(*, reason: str = "", user=None, now=None):
     for county in sorted(pending.counties):
         refresh(county=county, **options)
     if pending.townships:
-        refresh(townships=_outside(pending.townships, pending.counties), **options)
+        items = {} if pending.items is None else {"items": sorted(pending.items)}
+        refresh(townships=_outside(pending.townships, pending.counties), **options, **items)
 
 
 def _outside(townships, counties) -> list[int]:
@@ -234,6 +268,7 @@ def refresh(
     county=None,
     rules=None,
     assignments=None,
+    items=None,
     reason: str = "",
     user=None,
     now: datetime.datetime | None = None,
@@ -242,8 +277,10 @@ def refresh(
     """Bring the store up to date for ``townships`` (instances or primary keys) or ``county``
     (instance, primary key or code) — everything when neither is given — and for ``rules``
     (codes; default every rule): recompute them with the engine and apply the difference.
-    ``assignments`` (instances or ids) narrows the scope to the findings of those assignments
-    (inside a batch the whole townships are refreshed instead).
+    ``assignments`` (instances or ids) narrows the scope to the findings of those assignments,
+    ``items`` to the findings of those items and the findings naming no item (a batch keeps
+    the items, the union of all its refreshes', when each refresh was narrowed to items; it
+    refreshes the whole townships for assignments).
 
     ``reason`` and ``user`` name the write (the reason its history rows carry); ``now`` is its
     time (default now; a loader of past data passes the day it happened), ``today`` the day
@@ -263,6 +300,10 @@ def refresh(
             pending.counties.add(_county_pk(county))
         else:
             pending.townships.update(_pk(t) for t in townships)
+        if items is None or pending.items is None:
+            pending.items = None
+        else:
+            pending.items.update(_pk(i) for i in items)
         return Changes()
     if not codes:
         return Changes()
@@ -280,7 +321,11 @@ def refresh(
     ids = sorted({_pk(t) for t in townships})
     if not ids:
         return Changes()
-    extra = {} if assignments is None else {"assignments": sorted({_pk(a) for a in assignments})}
+    extra = {}
+    if assignments is not None:
+        extra["assignments"] = sorted({_pk(a) for a in assignments})
+    if items is not None:
+        extra["items"] = sorted({_pk(i) for i in items})
     changes = Changes()
     for start in range(0, len(ids), CHUNK):
         scope = {"townships": ids[start : start + CHUNK], **extra}
@@ -310,7 +355,9 @@ def delegation_changed(delegation, *, user=None, now=None) -> Changes:
     resting on it (an import may have widened an entry beyond them), and once it is approved
     the townships of the reclaimed entries of its items: an approval that hands a reclaimed
     item back ends that entry for its townships and rewrites the entry (its document number)
-    for the others. A draft has no flags: nothing to do."""
+    for the others. In them, only the findings of its items can change, and those naming no
+    item (its own rows without an item; assignments of a task whose title may now name a
+    listed item). A draft has no flags: nothing to do."""
     from delegations.models import Delegation
     from duties.models import ListEntry, ListKind
     from townships.models import Township
@@ -332,6 +379,8 @@ def delegation_changed(delegation, *, user=None, now=None) -> Changes:
             county__departments=delegation.department_id).values_list("pk", flat=True))
     return refresh(
         townships=sorted(towns),
+        rules=delegation_rules(),
+        items=list(delegation.duty_items.values_list("pk", flat=True)),
         reason=getattr(delegation, "_change_reason", "") or "",
         user=user,
         now=now,
@@ -361,7 +410,7 @@ def compute(scope: dict, codes, today) -> dict[str, dict]:
         counties = _Always(scope["county"])
     else:
         query = FlagQuery(townships=scope["townships"], assignments=scope.get("assignments"),
-                          rules=codes, today=today)
+                          items=scope.get("items"), rules=codes, today=today)
         counties = _counties_of(scope["townships"])
     by_index = {RULES[c].index: RULES[c] for c in codes}
     result = {}
@@ -403,12 +452,26 @@ def stored(scope: dict, codes):
         return findings.filter(township_id__in=towns)
     if "assignments" in scope:
         findings = findings.filter(assignment_pk__in=scope["assignments"])
+    if "items" in scope:
+        findings = findings.filter(Q(duty_item__in=scope["items"]) | Q(duty_item__isnull=True))
     return findings.filter(township_id__in=scope["townships"])
 
 
 # The values a refresh compares (and rewrites when they differ).
 COMPARED = ("county_id", "township_code", "department_code", "item_code", "facts")
-LOADED = ("pk", "key", "case", "county", "township_code", "department_code", "item_code", "facts")
+
+
+def stored_values(scope: dict, codes) -> dict[str, tuple]:
+    """key → (pk, case id, *COMPARED) of the stored findings of ``scope`` and ``codes``: plain
+    tuples (a county's findings are compared, not turned into model instances)."""
+    rows = stored(scope, codes).values_list("key", "pk", "case_id", *COMPARED)
+    return {row[0]: row[1:] for row in rows.iterator(chunk_size=5000)}
+
+
+def _finding(key, row) -> Finding:
+    """A stored finding rebuilt from its ``stored_values`` row (for an update or a delete)."""
+    pk, case_id, *values = row
+    return Finding(pk=pk, key=key, case_id=case_id, **dict(zip(COMPARED, values)))
 
 
 def _lock(scope):
@@ -431,19 +494,20 @@ def _refresh_scope(scope, codes, reason, user, now, today) -> Changes:
 
     _lock(scope)
     fresh = compute(scope, codes, today)
-    old = {f.key: f for f in stored(scope, codes).only(*LOADED)}
+    old = stored_values(scope, codes)
     changes = Changes()
     for key, values in fresh.items():
-        finding = old.pop(key, None)
-        if finding is None:
+        row = old.pop(key, None)
+        if row is None:
             changes.created.append(Finding(key=key, first_seen=now, updated_at=now, **values))
-        elif any(getattr(finding, name) != values[name] for name in COMPARED):
+        elif any(kept != values[name] for name, kept in zip(COMPARED, row[2:])):
+            finding = _finding(key, row)
             finding.facts_changed = finding.facts != values["facts"]
             for name in COMPARED:
                 setattr(finding, name, values[name])
             finding.updated_at = now
             changes.changed.append(finding)
-    changes.removed = list(old.values())
+    changes.removed = [_finding(key, row) for key, row in old.items()]
     cases.attach(changes, reason=reason, user=user, now=now)
     _apply(changes)
     cases.settle(changes, reason=reason, user=user, now=now)
@@ -598,16 +662,16 @@ def differences(*, county=None, now: datetime.datetime | None = None) -> list[Di
     for pk in counties:
         scope = {"county": pk}
         fresh = compute(scope, codes, today)
-        old = {f.key: f for f in stored(scope, codes).only(*LOADED)}
+        old = {key: dict(zip(COMPARED, row[2:])) for key, row in stored_values(scope, codes).items()}
         for key in sorted(set(fresh) | set(old)):
             if key not in old:
                 found.append(Difference("missing", key))
             elif key not in fresh:
                 found.append(Difference("extra", key))
             else:
-                changed = [n for n in COMPARED if getattr(old[key], n) != fresh[key][n]]
+                changed = [n for n in COMPARED if old[key][n] != fresh[key][n]]
                 if changed:
                     found.append(Difference("changed", key, ", ".join(
-                        f"{n}: {getattr(old[key], n)!r} → {fresh[key][n]!r}" for n in changed
+                        f"{n}: {old[key][n]!r} → {fresh[key][n]!r}" for n in changed
                     )))
     return found
