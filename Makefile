@@ -48,9 +48,14 @@ test: install browser
 schemathesis: install
 	bash .ci/schemathesis
 
+# On SQLite, then on a throw-away PostgreSQL server (.ci/with-postgres); city scale by default:
+# make bench BENCH_ARGS="--scale province". Results: var/bench*.json.
 bench: install
-	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 	$(BIN)/python manage.py bench_excel
+	bash .ci/with-postgres sh -c '$(BIN)/python manage.py bench $(BENCH_ARGS) --postgres "$$PG_SERVER" \
+	  --output var/bench-postgresql.json && \
+	  $(BIN)/python manage.py bench_excel --postgres "$$PG_SERVER" --output var/bench_excel-postgresql.json'
 
 # The user guides' screenshots (docs/img/), taken by the browser tests in a real Chromium.
 screenshots: install browser

@@ -156,7 +156,12 @@ def scope_covers(township, county=None, *, named=None, owner="listentry") -> Q:
         county = township.county_id
     county_wide = Q(all_townships=True, item__county=county)
     if isinstance(township, OuterRef):
-        # Inside a subquery: the township of the outer row, one level further out.
+        if named is ListEntry.townships.through:
+            # Inside a subquery: a join to the named townships, not a nested EXISTS. PostgreSQL
+            # (15) hashes such an EXISTS under an OR and, in a WHERE clause, kept the hash of
+            # an earlier outer row: entries covering the township were missed.
+            return county_wide | Q(townships=township)
+        # The township of the outer row, one level further out.
         rows = named.objects.filter(**{owner: OuterRef("pk")}, township=OuterRef(township))
         return county_wide | Exists(rows)
     return county_wide | Q(pk__in=named.objects.filter(township=township).values(owner))

@@ -1,11 +1,15 @@
-"""manage.py bench_excel [--rows N] [--export-rows N] [--output var/bench_excel.json] [--strict]
+"""manage.py bench_excel [--rows N] [--export-rows N] [--postgres <server URL>]
+[--output var/bench_excel.json] [--strict]
 
 How fast Excel import and export are (a benchmark, not a test; the measurements are in
-bench/excel.py). The data is generated into a throw-away SQLite database: the command re-runs
-itself in a child process whose DATABASE_URL points at a temporary file, and that child
-refuses to run against any other database. Results are printed and written as JSON.
+bench/excel.py). The data is generated into a throw-away database: the command re-runs itself
+in a child process whose DATABASE_URL points at a temporary SQLite file or, with
+``--postgres postgres://user@host:port``, at a new database ``qingdan_bench_excel_<pid>`` of
+that server (dropped at the end); the child refuses to run against any other database.
+Results are printed and written as JSON.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -17,6 +21,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+PG_PREFIX = "qingdan_bench_excel_"
+
 
 class Command(BaseCommand):
     help = "Benchmark Excel import and export on a throw-away database (see bench/excel.py)."
@@ -26,17 +32,21 @@ class Command(BaseCommand):
         parser.add_argument("--export-rows", type=int, default=5_000)
         parser.add_argument("--output", default=None, help="default: var/bench_excel.json")
         parser.add_argument("--strict", action="store_true", help="exit non-zero when a target is missed")
+        parser.add_argument("--postgres", metavar="SERVER_URL",
+                            help="run on a new database of this PostgreSQL server")
         parser.add_argument("--child", default=None, help="(internal) the temporary directory of a child run")
 
-    def handle(self, *args, rows, export_rows, output=None, strict=False, child=None, **options):
+    def handle(self, *args, rows, export_rows, output=None, strict=False, child=None,
+               postgres=None, **options):
         if child:
             self._child(Path(child), rows, export_rows)
             return
         from bench.excel import report_lines
 
-        with tempfile.TemporaryDirectory(prefix="qingdan-bench-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="qingdan-bench-") as tmp, \
+                self._database(tmp, postgres) as url:
             env = dict(os.environ)
-            env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            env["DATABASE_URL"] = url
             env["QINGDAN_VAR_DIR"] = tmp
             env.setdefault("SECRET_KEY", "bench-only-secret-key")
             manage = Path(settings.BASE_DIR) / "manage.py"
@@ -56,14 +66,34 @@ class Command(BaseCommand):
         if strict and not result["targets_met"]:
             raise CommandError("A benchmark target was missed.")
 
+    @staticmethod
+    @contextlib.contextmanager
+    def _database(tmp, server):
+        """The throw-away database's URL: a file in ``tmp``, or a new PostgreSQL database."""
+        if not server:
+            yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            return
+        import psycopg
+
+        name, server = f"{PG_PREFIX}{os.getpid()}", server.rstrip("/")
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{server}/{name}"
+        finally:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
     def _child(self, tmp: Path, rows: int, export_rows: int):
         from django.db import connection
 
         from bench.excel import Failed, run
 
         database = str(connection.settings_dict.get("NAME", ""))
-        if connection.vendor != "sqlite" or not database.startswith(str(tmp)):
-            raise CommandError("The benchmark runs only on its own temporary SQLite database.")
+        own = (database.startswith(str(tmp)) if connection.vendor == "sqlite"
+               else database.startswith(PG_PREFIX))
+        if not own:
+            raise CommandError("The benchmark runs only on its own throw-away database.")
         call_command("migrate", verbosity=0, interactive=False)
         try:
             result = run(tmp, rows, export_rows)
