@@ -113,6 +113,33 @@ class Delegation(models.Model):
         verbose_name=_("derived from"),
         help_text=_("The delegation through which the department itself holds these items."),
     )
+    # A township's claim (认领): the township asked for the power; the department holding it
+    # gives its opinion (agreeing, it states the entrustment's terms), then the office decides.
+    claimed_by = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("claimed by township"),
+    )
+    department_opinion = models.CharField(
+        _("department's opinion"), max_length=16, blank=True,
+        choices=[("agree", _("agree")), ("object", _("object"))],
+    )
+    department_opinion_text = models.TextField(
+        _("department's opinion: reasons"), blank=True, max_length=TEXT,
+        validators=[MaxLengthValidator(TEXT)],
+    )
+    department_opinion_at = models.DateTimeField(_("department's opinion given at"), null=True, blank=True)
+    department_opinion_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department's opinion given by"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -178,6 +205,17 @@ class Delegation(models.Model):
                 condition=Q(derived_from__isnull=True) | ~Q(derived_from=F("pk")),
                 name="delegation_not_derived_from_itself",
                 violation_error_message=_("A delegation cannot derive from itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(department_opinion__in=["", "agree", "object"])
+                & (Q(department_opinion="") | Q(claimed_by__isnull=False)),
+                name="delegation_department_opinion_on_claims",
+                violation_error_message=_("Only a township's claim has the department's opinion."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(department_opinion="object") | ~Q(department_opinion_text=""),
+                name="delegation_department_objection_has_reasons",
+                violation_error_message=_("The department's objection must state its reasons."),
             ),
         ]
 

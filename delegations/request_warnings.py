@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from delegations.validation import names
@@ -78,11 +78,18 @@ def warnings_by_delegation(delegations) -> dict[int, list[RequestWarning]]:
         items_of[d.pk] = list(d.duty_items.all())
         towns_of[d.pk] = list(d.townships.all())
     item_ids = {i.pk for items in items_of.values() for i in items}
+    town_ids = {t.pk for towns in towns_of.values() for t in towns}
+    # Only the entries that cover one of these townships, with those of their townships: an
+    # item handed down in batches has entries for many other townships.
+    named = ListEntry.townships.through.objects.filter(township_id__in=town_ids)
     entries = (
         ListEntry.objects.filter(item_id__in=item_ids, status=ListEntry.Status.PUBLISHED)
+        .filter(Q(all_townships=True) | Q(pk__in=named.values("listentry_id")))
         .only("id", "kind", "item_id", "all_townships", "effective_from", "effective_to",
               "delegation_id")
-        .prefetch_related(Prefetch("townships", queryset=Township.objects.only("id")))
+        .prefetch_related(
+            Prefetch("townships", queryset=Township.objects.filter(pk__in=town_ids).only("id"))
+        )
     )
     by_item = {}
     for entry in entries:

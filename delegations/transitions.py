@@ -109,6 +109,9 @@ class Transition:
 _NOT_UNDER_REVIEW = gettext_lazy("This request is not under review; it is %(state)s.")
 _DRAFT_ONLY = gettext_lazy("Only a draft can be changed; this request is %(state)s.")
 _ALREADY_DECIDED = gettext_lazy("This request has already been decided (%(state)s).")
+_ONLY_SUBMITTED_WITHDRAWN = gettext_lazy(
+    "Only a submitted request can be withdrawn; this one is %(state)s."
+)
 
 TRANSITIONS = {
     t.step: t
@@ -131,17 +134,35 @@ TRANSITIONS = {
             (State.SUBMITTED,),
             State.WITHDRAWN,
             access.DEPARTMENT,
-            refusal=gettext_lazy(
-                "Only a submitted request can be withdrawn; this one is %(state)s."
-            ),
+            ("not_a_claim",),
+            refusal=_ONLY_SUBMITTED_WITHDRAWN,
         ),
         Transition(
             "give_opinion",
             (State.SUBMITTED,),
             State.SUBMITTED,
             access.TOWNSHIP,
-            ("opinion_given_once",),
+            ("not_a_claim", "opinion_given_once"),
             refusal=_NOT_UNDER_REVIEW,
+        ),
+        # A township's claim (认领): filed submitted by the township, answered by the
+        # department holding the power, withdrawn by the township.
+        Transition("claim", (), State.SUBMITTED, access.TOWNSHIP),
+        Transition(
+            "department_opinion",
+            (State.SUBMITTED,),
+            State.SUBMITTED,
+            access.DEPARTMENT,
+            ("a_claim", "department_opinion_once"),
+            refusal=_NOT_UNDER_REVIEW,
+        ),
+        Transition(
+            "withdraw_claim",
+            (State.SUBMITTED,),
+            State.WITHDRAWN,
+            access.TOWNSHIP,
+            ("a_claim",),
+            refusal=_ONLY_SUBMITTED_WITHDRAWN,
         ),
         Transition(
             "respond",
@@ -159,7 +180,8 @@ TRANSITIONS = {
             (State.SUBMITTED,),
             State.APPROVED,
             access.OFFICE,
-            ("legal_review_passed", "objections_answered", "submit_rules", "reclaimed_ended"),
+            ("department_answered", "legal_review_passed", "objections_answered", "submit_rules",
+             "reclaimed_ended"),
             refusal=_NOT_UNDER_REVIEW,
             late=_ALREADY_DECIDED,
         ),
@@ -193,7 +215,8 @@ TRANSITIONS = {
 ACTION_GROUPS = {"decide": ("approve", "reject")}
 # The steps a page offers on an existing delegation, in the order it shows them.
 PAGE_STEPS = (
-    "edit", "discard", "submit", "withdraw", "give_opinion", "respond", "review", "decide", "revoke",
+    "edit", "discard", "submit", "withdraw", "withdraw_claim", "give_opinion",
+    "department_opinion", "respond", "review", "decide", "revoke",
 )
 
 
@@ -303,7 +326,48 @@ def _township_objected(delegation, inputs):
     return None
 
 
+def _a_claim(delegation, inputs):
+    if delegation.claimed_by_id is None:
+        return StateConflict(
+            _("This is a department's request, not a township's claim."), code="not_a_claim"
+        )
+    return None
+
+
+def _not_a_claim(delegation, inputs):
+    if delegation.claimed_by_id is not None:
+        return StateConflict(
+            _("This is a claim of %(township)s: the township withdraws it, and the department "
+              "gives its opinion on it.") % {"township": delegation.claimed_by.name},
+            code="a_claim",
+        )
+    return None
+
+
+def _department_opinion_once(delegation, inputs):
+    if delegation.department_opinion:
+        return StateConflict(
+            _("The department has already given its opinion on this claim."),
+            code="opinion_given",
+        )
+    return None
+
+
+def _department_answered(delegation, inputs):
+    if delegation.claimed_by_id is not None and not delegation.department_opinion:
+        return StateConflict(
+            _("%(department)s, which holds these powers, has not yet given its opinion on "
+              "this claim.") % {"department": delegation.department.name},
+            code="department_opinion_pending",
+        )
+    return None
+
+
 PRECONDITIONS = {
+    "a_claim": _a_claim,
+    "not_a_claim": _not_a_claim,
+    "department_opinion_once": _department_opinion_once,
+    "department_answered": _department_answered,
     "submit_rules": _submit_rules,
     "legal_review_passed": _legal_review_passed,
     "objections_answered": _objections_answered,

@@ -76,6 +76,9 @@ REASON_EDITED = "修改草稿"
 REASON_DISCARDED = "删除草稿"
 REASON_SUBMITTED = "提交申请"
 REASON_WITHDRAWN = "撤回申请"
+REASON_CLAIMED = "乡镇认领：{township}"
+REASON_CLAIM_WITHDRAWN = "乡镇撤回认领"
+REASON_DEPARTMENT_OPINION = "部门意见：{opinion}"
 REASON_OPINION = "乡镇意见：{township} {opinion}"
 REASON_RESPONSE = "编办答复：{township}"
 REASON_LEGAL_REVIEW = "合法性审查：{result}"
@@ -103,7 +106,15 @@ WORKFLOW_FIELDS = (
     "decision_no",
     "decision_note",
     "revoked_on",
+    "claimed_by",
+    "department_opinion",
+    "department_opinion_text",
+    "department_opinion_at",
+    "department_opinion_by",
 )
+# What the department holding the power states when it agrees to a claim (the township cannot
+# know them): the entrustment's written terms and the provincial decision of a grant.
+CLAIM_TERMS = ("agreement_scope", "agreement_powers", "agreement_term_end", "provincial_decision")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -193,7 +204,7 @@ def create_request(user, *, department, submit=False, now=None, **fields) -> Del
     return delegation
 
 
-def _create_draft(user, department, history_reason, now, fields) -> Delegation:
+def _create_draft(user, department, history_reason, now, fields, claimed_by=None) -> Delegation:
     fields = {**validation.REQUEST_DEFAULTS, **fields}
     items = _load(DutyItem, fields.pop("duty_items"), "duty_items")
     towns = _load(Township, fields.pop("townships"), "townships")
@@ -209,6 +220,7 @@ def _create_draft(user, department, history_reason, now, fields) -> Delegation:
         state=State.DRAFT,
         created_by=real_user(user),
         created_at=now,
+        claimed_by=claimed_by,
         **values,
     )
     if agreement_file:
@@ -296,16 +308,21 @@ def submit_request(user, delegation, *, now=None) -> Delegation:
 
 
 def withdraw_request(user, delegation, comment="", *, now=None) -> Delegation:
-    """Withdraw a submitted request (its department only), before it is decided."""
+    """Withdraw a submitted request before it is decided: its department, or for a claim
+    the claiming township."""
     now = _now(now)
     errors = {}
     validation.add_length_errors(errors, Delegation, "decision_note", comment, "comment")
     _raise_if(errors)
     with transaction.atomic():
         locked = _lock(delegation)
-        require(user, "withdraw", locked)
+        claim = locked.claimed_by_id is not None
+        step = "withdraw_claim" if claim else "withdraw"
+        require(user, step, locked)
+        check_preconditions(step, locked)
         locked.state = State.WITHDRAWN
-        stamp(locked, user, reason_with(REASON_WITHDRAWN, comment), now)
+        reason = REASON_CLAIM_WITHDRAWN if claim else REASON_WITHDRAWN
+        stamp(locked, user, reason_with(reason, comment), now)
         locked.save()
         flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
@@ -346,6 +363,73 @@ def give_opinion(user, delegation, township, opinion, text="", *, now=None) -> D
                 row.save()
         except IntegrityError as exc:
             raise opinion_already_given(township) from exc
+    _refresh_caller(delegation, locked)
+    return locked
+
+
+# --------------------------------------------------------------------------- claims (认领)
+
+
+def file_claim(user, *, township, department, now=None, **fields) -> Delegation:
+    """A township's claim (认领) of powers held by ``department`` (of its county), for
+    itself: filed by the township's own user and submitted at once (the office's review
+    deadline runs). ``fields`` are the request's fields but ``townships`` (the claiming
+    township only) and the terms only the department can state (``CLAIM_TERMS``, given with
+    its opinion); the submit-time rules apply to the rest (no entrustment of 行政强制 items…).
+    The department then gives its opinion (``give_department_opinion``); the office reviews
+    and decides as for any request."""
+    township = _load_one(Township, township, "township")
+    if "townships" in fields or any(name in fields for name in CLAIM_TERMS):
+        raise TypeError("file_claim() takes neither townships nor the department's terms")
+    fields = _request_fields("file_claim", {**fields, "townships": [township]})
+    problem = access.explain(user, "claim", township)
+    if problem:
+        raise NotAllowed(problem[1])
+    if department.county_id != township.county_id:
+        raise InvalidRequest({"department": [_("Choose a department of your own county.")]})
+    now = _now(now)
+    reason = REASON_CLAIMED.format(township=township.name)
+    with transaction.atomic():
+        delegation = _create_draft(user, department, reason, now, fields, claimed_by=township)
+        errors = {k: v for k, v in validate_request(delegation).items() if k not in CLAIM_TERMS}
+        _raise_if(errors)
+        delegation.state = State.SUBMITTED
+        delegation.submitted_at = now
+        delegation.deadline = calendar.review_deadline(timezone.localdate(now))
+        stamp(delegation, user, reason, now)
+        delegation.save()
+        flag_store.delegation_changed(delegation, user=user, now=now)
+    return delegation
+
+
+def give_department_opinion(user, delegation, opinion, text="", *, now=None, **terms) -> Delegation:
+    """The opinion of the department holding the claimed powers (its own user): agree — with
+    the terms only it can state (``CLAIM_TERMS``: an entrustment's written scope, powers and
+    term; a penalty grant's provincial decision), after which the whole request must meet the
+    submit-time rules — or object, with its reasons. Given once; the office cannot approve a
+    claim before it."""
+    unknown = set(terms) - set(CLAIM_TERMS)
+    if unknown:
+        raise TypeError(f"give_department_opinion() got unknown fields {sorted(unknown)}")
+    now = _now(now)
+    text = (text or "").strip()
+    with transaction.atomic():
+        locked = _lock(delegation)
+        require(user, "department_opinion", locked)
+        _raise_if(validation.opinion_errors(opinion, text))
+        check_preconditions("department_opinion", locked)
+        if opinion == "agree":
+            for name, value in validation.normalise(terms).items():
+                setattr(locked, name, value)
+            _raise_if(validate_request(locked))
+        locked.department_opinion = opinion
+        locked.department_opinion_text = text
+        locked.department_opinion_at = now
+        locked.department_opinion_by = real_user(user)
+        reason = REASON_DEPARTMENT_OPINION.format(opinion=OPINION_LABELS[opinion])
+        stamp(locked, user, reason_with(reason, text), now)
+        locked.save()
+        flag_store.delegation_changed(locked, user=user, now=now)
     _refresh_caller(delegation, locked)
     return locked
 

@@ -110,6 +110,18 @@ def duplicate_opinion(w):
     return TownshipOpinion(delegation=opinion.delegation, township=w.township_a, opinion="agree")
 
 
+def province_source(w, **fields):
+    from delegations.flags.models import ProvinceSource
+
+    values = {"province": "14", "rule": "UNLISTED_ASSIGNMENT", "text": "晋编办字〔2023〕143号"}
+    return ProvinceSource(**(values | fields))
+
+
+def duplicate_province_source(w):
+    province_source(w).save()
+    return province_source(w, text="另一份文件")
+
+
 def revocation(w, **fields):
     values = {"delegation": approved(w), "revoked_on": DAY, "reason": "任务调整",
               "document_no": "示县委〔2025〕4号"} | fields
@@ -246,6 +258,23 @@ CASES = {
     "delegation_not_derived_from_itself": (
         Delegation,
         lambda w: (lambda d: changed(d, derived_from=d))(with_items(w)),
+    ),
+    "delegation_department_opinion_on_claims": (
+        Delegation,
+        lambda w: delegation(w, department_opinion="agree"),
+    ),
+    "delegation_department_objection_has_reasons": (
+        Delegation,
+        lambda w: delegation(w, claimed_by=w.township_a, department_opinion="object"),
+    ),
+    "province_source_province_valid": (
+        apps.get_model("delegations.ProvinceSource"), lambda w: province_source(w, province="99"),
+    ),
+    "province_source_text_required": (
+        apps.get_model("delegations.ProvinceSource"), lambda w: province_source(w, text=""),
+    ),
+    "province_source_once_per_rule": (
+        apps.get_model("delegations.ProvinceSource"), duplicate_province_source,
     ),
     "revocation_has_reason": (Revocation, lambda w: revocation(w, reason="")),
     "revocation_has_document_no": (Revocation, lambda w: revocation(w, document_no="")),

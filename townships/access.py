@@ -325,6 +325,10 @@ def _delegation_role_problem(user, role_needed, delegation):
             return _("This request belongs to another county.")
         return None
     if role_needed == TOWNSHIP:
+        if delegation.claimed_by_id is not None and (
+            role != TOWNSHIP or profile_of(user).township_id != delegation.claimed_by_id
+        ):
+            return _("Only the township that filed this claim may do this.")
         if role != TOWNSHIP:
             return _("Only a township named in the request may give its opinion.")
         township_id = profile_of(user).township_id
@@ -365,6 +369,11 @@ def explain(user, action: str, obj):
         if role_of(user) == OFFICE and _office_covers(user, obj.county_id):
             return None
         return ("forbidden", _("Only the compilation office may record a decision."))
+
+    if action == "claim" and model is Township:
+        if role_of(user) == TOWNSHIP and profile_of(user).township_id == obj.pk:
+            return None
+        return ("forbidden", _("Only the township itself may claim a power for it."))
 
     if action in ("create_request", "create_assignment") and model in (Department, Township):
         role = role_of(user)

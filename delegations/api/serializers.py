@@ -78,6 +78,14 @@ class WarningSerializer(serializers.Serializer):
     message = serializers.CharField(read_only=True)
 
 
+class DepartmentOpinionOutSerializer(serializers.Serializer):
+    opinion = serializers.CharField(source="department_opinion", read_only=True,
+                                    help_text=_("agree, object, or empty while it waits"))
+    text = serializers.CharField(source="department_opinion_text", read_only=True)
+    given_at = serializers.DateTimeField(source="department_opinion_at", read_only=True,
+                                         allow_null=True)
+
+
 class DelegationSerializer(serializers.ModelSerializer):
     """A delegation as the user may see it: the townships' opinions are those the user may
     read (a township its own only); ``warnings`` are the workflow's (``warnings_for``)."""
@@ -90,6 +98,10 @@ class DelegationSerializer(serializers.ModelSerializer):
     opinions = OpinionSerializer(many=True, read_only=True, source="visible_opinions")
     revocations = RevocationSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField()
+    claimed_by = CodeNameSerializer(read_only=True, allow_null=True, help_text=_(
+        "The township that claimed these powers (认领); null for a department's request."))
+    department_opinion = DepartmentOpinionOutSerializer(source="*", read_only=True, help_text=_(
+        "A claim's opinion of the department holding the powers."))
 
     class Meta:
         model = Delegation
@@ -97,6 +109,8 @@ class DelegationSerializer(serializers.ModelSerializer):
             "id",
             "county",
             "department",
+            "claimed_by",
+            "department_opinion",
             "mode",
             "state",
             "duty_items",
@@ -180,6 +194,53 @@ class DelegationCreateSerializer(CodeBodyMixin, StrictInputMixin, serializers.Mo
             if key in agreement:
                 attrs[field] = agreement[key]
         return attrs
+
+
+CLAIM_BODY_FIELDS = [
+    "mode", "duty_items", "reason", "legal_basis", "staff_posts", "funding_wan_yuan",
+    "support_measures", "effective_from", "effective_to",
+]
+
+
+class ClaimCreateSerializer(CodeBodyMixin, StrictInputMixin, serializers.ModelSerializer):
+    """A township's claim (认领) of powers a department of its county holds, for the user's
+    own township; the department states the entrustment's terms with its opinion."""
+
+    department = serializers.CharField(max_length=32, help_text=_(
+        "Code of the department that holds the powers."))
+    duty_items = CodeListField(allow_empty=False, help_text=_("Item codes of that department."))
+
+    class Meta:
+        model = Delegation
+        fields = ["department", *CLAIM_BODY_FIELDS]
+        extra_kwargs = {
+            "staff_posts": {"min_value": 0, "max_value": 100000},
+            "funding_wan_yuan": {"min_value": 0},
+        }
+
+    def validate_duty_items(self, codes):
+        department = self._department_or_none()
+        if department is None:
+            return codes
+        return resolve_items(self.context["request"], codes, department)
+
+
+class DepartmentOpinionSerializer(StrictSerializer):
+    opinion = serializers.ChoiceField(choices=TownshipOpinion.Opinion.choices)
+    text = _text(max_length=TEXT, help_text=_("Required to object: why."))
+    agreement = AgreementSerializer(required=False, allow_null=True, default=None, help_text=_(
+        "Agreeing to an entrustment: the written agreement's scope, powers and term."))
+    provincial_decision = _text(max_length=200, help_text=_(
+        "Agreeing to a grant of penalty powers: the provincial decision."))
+
+    def validate(self, attrs):
+        """The keyword arguments of ``workflow.give_department_opinion``."""
+        agreement = attrs.pop("agreement", None) or {}
+        terms = {field: agreement[key] for field, key in AGREEMENT_FIELDS.items() if key in agreement}
+        if attrs.get("provincial_decision"):
+            terms["provincial_decision"] = attrs["provincial_decision"]
+        attrs.pop("provincial_decision", None)
+        return {**attrs, **terms}
 
 
 class WithdrawSerializer(StrictSerializer):

@@ -17,9 +17,11 @@ from delegations.api.filters import AssignmentFilter, DelegationFilter
 from delegations.api.serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
+    ClaimCreateSerializer,
     DecideSerializer,
     DelegationCreateSerializer,
     DelegationSerializer,
+    DepartmentOpinionSerializer,
     OpinionInputSerializer,
     RespondSerializer,
     ReviewSerializer,
@@ -68,9 +70,11 @@ class DelegationViewSet(
 
     INPUTS = {
         "create": DelegationCreateSerializer,
+        "claim": ClaimCreateSerializer,
         "submit": EmptySerializer,
         "withdraw": WithdrawSerializer,
         "opinion": OpinionInputSerializer,
+        "department_opinion": DepartmentOpinionSerializer,
         "respond": RespondSerializer,
         "review": ReviewSerializer,
         "decide": DecideSerializer,
@@ -78,7 +82,8 @@ class DelegationViewSet(
     }
 
     def _scoped(self):
-        return scoped(self.request, Delegation.objects.all()).select_related("department__county")
+        return scoped(self.request, Delegation.objects.all()).select_related(
+            "department__county", "claimed_by")
 
     def _full(self):
         """With what the representation reads: the opinions the user may read only."""
@@ -96,7 +101,7 @@ class DelegationViewSet(
         )
 
     def get_queryset(self):
-        if self.action in self.INPUTS and self.action != "create":
+        if self.action in self.INPUTS and self.action not in ("create", "claim"):
             return self._scoped()  # the step's service reads what it needs; _respond prefetches
         return self._full().order_by("-created_at", "-id")
 
@@ -129,6 +134,21 @@ class DelegationViewSet(
         delegation = workflow.create_request(request.user, **self._input())
         return self._respond(delegation, status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary=_("Claim powers a department holds, for your own township (认领)"),
+        tags=["delegations"],
+        request=ClaimCreateSerializer,
+        responses={201: DelegationSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def claim(self, request, *args, **kwargs):
+        data = self._input()
+        township = access.township_of(request.user)
+        if township is None:
+            raise workflow.NotAllowed(_("Only the township itself may claim a power for it."))
+        delegation = workflow.file_claim(request.user, township=township, **data)
+        return self._respond(delegation, status.HTTP_201_CREATED)
+
     @_step_schema(_("Submit a draft request"), EmptySerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
@@ -155,6 +175,14 @@ class DelegationViewSet(
                 request.user, delegation, data["township"], data["opinion"], text=data["text"]
             )
         )
+
+    @_step_schema(_("The opinion of the department holding the claimed powers"),
+                  DepartmentOpinionSerializer)
+    @action(detail=True, methods=["post"], url_path="department-opinion")
+    def department_opinion(self, request, *args, **kwargs):
+        delegation = self.get_object()
+        data = self._input()
+        return self._respond(workflow.give_department_opinion(request.user, delegation, **data))
 
     @_step_schema(_("Answer a township's objection (the office)"), RespondSerializer)
     @action(detail=True, methods=["post"])

@@ -278,3 +278,80 @@ class Case(models.Model):
         """Notified and past its deadline, not yet answered."""
         today = today or timezone.localdate()
         return self.status == self.Status.NOTIFIED and self.due_on is not None and self.due_on < today
+
+
+# --- legal sources by place -----------------------------------------------------------------
+# The provincial-level divisions of GB/T 2260 (the first two digits of a county's code) and
+# their names, as the office sees them in the admin. Names are data: kept in Chinese.
+PROVINCES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省",
+    "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省",
+    "37": "山东省",
+    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省",
+    "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省", "54": "西藏自治区",
+    "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区", "65": "新疆维吾尔自治区",
+    "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
+}
+
+
+def province_choices():
+    return [(code, f"{code} {name}") for code, name in PROVINCES.items()]
+
+
+def rule_choices():
+    """The flag rules (registry order) as choices: code → the rule's title. Read when first
+    needed: the rules query the models defined here."""
+    from delegations.flags.registry import RULES
+    import delegations.flags.rules  # noqa: F401  (registers the rules)
+
+    return [(code, rule.title) for code, rule in RULES.items()]
+
+
+class ProvinceSource(models.Model):
+    """A province's own regulation for one rule: cited after the rule's national source in
+    the flags of the counties of that province (``delegations.flags.legal_sources``). The
+    office sets it once in the admin; a county office only for its own province."""
+
+    province = models.CharField(
+        _("province"), max_length=2, choices=province_choices,
+        help_text=_("The provincial-level division, by its code in the national standard of "
+                    "division codes (GB/T 2260): the first two digits of its counties' codes."),
+    )
+    rule = models.CharField(_("rule"), max_length=40, choices=rule_choices)
+    text = models.TextField(
+        _("citation"), max_length=TEXT, validators=[MaxLengthValidator(TEXT)],
+        help_text=_("The province's document as the flags cite it, e.g. its number, title and "
+                    "article; shown after the national source."),
+    )
+    history = HistoricalRecords(verbose_name=_("historical province source"))
+
+    class Meta:
+        app_label = "delegations"
+        verbose_name = _("province's legal source")
+        verbose_name_plural = _("provinces' legal sources")
+        ordering = ["province", "rule"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(province__in=list(PROVINCES)),
+                name="province_source_province_valid",
+                violation_error_message=_(
+                    "A province code is the two-digit code of a provincial-level division in "
+                    "the national standard of division codes (GB/T 2260): the first two "
+                    "digits of its counties' codes."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(text=""),
+                name="province_source_text_required",
+                violation_error_message=_("The province's citation must not be empty."),
+            ),
+            models.UniqueConstraint(
+                fields=["province", "rule"], name="province_source_once_per_rule",
+                violation_error_message=_("This province already has a source for this rule."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_province_display()}：{self.get_rule_display()}"

@@ -7,13 +7,17 @@ order (rule, township code, department code, item code, assignment, delegation, 
 with the township, department and item joined for their names; a count and the summary are
 GROUP BYs over the filtered rows. Flags are made of a finding exactly as the engine makes them
 of its rows (``FlagMaker``: the rule's ``explain`` of the stored facts, its message in the
-active language), with the finding's ``id``.
+active language), with the finding's ``id``; its ``source`` is the rule's national source and,
+where the county's province has its own, the province's (``legal_sources.source_for``; the
+province sources of a whole list are read in one query).
 
 Before its first read, a query brings the date-dependent rules up to date for today
 (``store.bring_dates_up_to_date``: nothing once done for the day).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from django.db.models import Count, F, IntegerField, Model, Value
 from django.db.models import CharField as CharType
@@ -22,6 +26,7 @@ from django.utils.translation import gettext
 
 from delegations.flags import store
 from delegations.flags.engine import FlagMaker, _Filters, select_rules
+from delegations.flags.legal_sources import LegalSources, province_of, source_for
 from delegations.flags.models import ORDER_FIELDS, Case, Finding
 from delegations.flags.registry import RULES, Context, Flag, FlagFilterError
 
@@ -48,6 +53,7 @@ class StoredFlagQuery:
         self.today = today or timezone.localdate()
         self._counts: dict[str, int] | None = None
         self._maker: FlagMaker | None = None
+        self._sources = LegalSources()
 
     # --- the rows ----------------------------------------------------------------------
     def findings(self):
@@ -98,7 +104,9 @@ class StoredFlagQuery:
 
     # --- pages -------------------------------------------------------------------------
     def _ordered(self):
-        return self.findings().select_related("township", "department", "duty_item", "case").order_by(
+        return self.findings().select_related(
+            "county", "township", "department", "duty_item", "case"
+        ).order_by(
             *ORDER_FIELDS
         )
 
@@ -127,7 +135,23 @@ class StoredFlagQuery:
 
     def _flags(self, findings) -> list[Flag]:
         maker = FlagMaker(self._context_for(findings))
-        return [maker.flag(RULES[f.rule], row_of(f), **extra_of(f)) for f in findings]
+        sources = self._sources_for(findings)
+        flags = []
+        for finding in findings:
+            rule = RULES[finding.rule]
+            flag = maker.flag(rule, row_of(finding), **extra_of(finding))
+            # The national source, then the county's province's own (legal_sources).
+            source = source_for(rule, finding.county, sources)
+            flags.append(flag if source == flag.source else replace(flag, source=source))
+        return flags
+
+    def _sources_for(self, findings) -> LegalSources:
+        """The province sources of the counties of ``findings``: one query for the whole list
+        (none when no county lies in a province), kept for the next pages of this query."""
+        provinces = {province_of(f.county) for f in findings} - {None}
+        if not all(self._sources.knows(p) for p in provinces):
+            self._sources = LegalSources.for_provinces(provinces | set(self._sources.provinces))
+        return self._sources
 
     def _context_for(self, findings) -> Context:
         """What the rules' ``explain`` read: today, and for a review without a stored

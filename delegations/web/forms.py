@@ -115,7 +115,25 @@ class TownshipScopeMixin:
         return townships
 
 
-class RequestForm(TownshipScopeMixin, forms.ModelForm):
+class WorkflowModelForm(forms.ModelForm):
+    """A ModelForm of a delegation that never saves: the view hands ``workflow_kwargs()`` to
+    the workflow. The model's field validators (lengths, choices, the agreement file) run on
+    a copy of the instance (nothing is written; a request keeps its stored values); its
+    constraints and the business rules are the workflow's, with per-field messages."""
+
+    def _post_clean(self):
+        instance = copy.copy(self.instance)
+        construct_instance(self, instance, self._meta.fields, self._meta.exclude)
+        try:
+            instance.clean_fields(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+    def save(self, commit=True):
+        raise NotImplementedError("The workflow writes delegations: use workflow_kwargs().")
+
+
+class RequestForm(TownshipScopeMixin, WorkflowModelForm):
     """A department's delegation request: a ModelForm of the workflow's ``REQUEST_FIELDS``
     (the types, labels and length limits are the model's). It never saves: the view hands
     ``workflow_kwargs()`` to ``workflow.create_request`` / ``update_draft``."""
@@ -215,19 +233,6 @@ class RequestForm(TownshipScopeMixin, forms.ModelForm):
         cleaned["townships"] = self.clean_townships_with_categories()
         return cleaned
 
-    def _post_clean(self):
-        """The model's field validators (lengths, choices, the agreement file) run on a copy
-        of the instance (nothing is written; the request keeps its stored values); its
-        constraints and the business rules are the workflow's, with per-field messages."""
-        instance = copy.copy(self.instance)
-        construct_instance(self, instance, self._meta.fields, self._meta.exclude)
-        try:
-            instance.clean_fields(exclude=self._get_validation_exclusions())
-        except ValidationError as error:
-            self._update_errors(error)
-
-    def save(self, commit=True):
-        raise NotImplementedError("The workflow writes requests: use workflow_kwargs().")
 
     def workflow_kwargs(self):
         """The keyword arguments of ``workflow.create_request`` / ``update_draft``: a new
@@ -265,6 +270,106 @@ class OpinionForm(DetailPageForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("An objection must say why."),
     )
+
+
+class DepartmentOpinionForm(DetailPageForm):
+    """The opinion of the department holding the powers a township claims: agreeing, it
+    states the terms only it can (an entrustment's written agreement, a grant's provincial
+    decision)."""
+
+    id_prefix = "department-opinion"
+    opinion = forms.ChoiceField(
+        label=_("Your department's opinion"),
+        choices=TownshipOpinion.Opinion.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("An objection must say why."),
+    )
+    agreement_scope = forms.CharField(
+        label=model_label(Delegation, "agreement_scope"), required=False, max_length=TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For an entrustment (委托): the items the written agreement covers."),
+    )
+    agreement_powers = forms.CharField(
+        label=model_label(Delegation, "agreement_powers"), required=False, max_length=TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For an entrustment: the powers the township may exercise in the "
+                    "department's name."),
+    )
+    agreement_term_end = forms.DateField(
+        label=model_label(Delegation, "agreement_term_end"), required=False, widget=DateInput,
+    )
+    provincial_decision = forms.CharField(
+        label=model_label(Delegation, "provincial_decision"), required=False, max_length=SHORT_TEXT,
+        help_text=_("For a grant (赋权) of penalty powers: the provincial decision that grants "
+                    "them (行政处罚法 第二十四条)."),
+    )
+
+    def __init__(self, *args, delegation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if delegation is not None and delegation.mode != Delegation.Mode.ENTRUST:
+            for name in ("agreement_scope", "agreement_powers", "agreement_term_end"):
+                del self.fields[name]
+        if delegation is not None and delegation.mode != Delegation.Mode.GRANT:
+            del self.fields["provincial_decision"]
+
+    def workflow_kwargs(self):
+        """The keyword arguments of ``workflow.give_department_opinion``."""
+        data = dict(self.cleaned_data)
+        terms = {name: data.pop(name) for name in workflow.CLAIM_TERMS if name in data}
+        if data["opinion"] == "agree":
+            data.update(terms)
+        return data
+
+
+class ClaimForm(WorkflowModelForm):
+    """A township's claim (认领) of powers a department of its county holds: a ModelForm of
+    the request's fields a township can state. It never saves (``workflow.file_claim``)."""
+
+    class Meta:
+        model = Delegation
+        fields = ["department", "mode", "duty_items", "reason", "legal_basis",
+                  "support_measures", "effective_from"]
+        widgets = {
+            "mode": forms.RadioSelect,
+            "duty_items": ItemPickerWidget,
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "legal_basis": forms.Textarea(attrs={"rows": 2}),
+            "support_measures": forms.Textarea(attrs={"rows": 2}),
+            "effective_from": DateInput,
+        }
+        labels = {"department": _("Department that holds the powers")}
+        help_texts = {
+            "duty_items": _("Type part of an item's name or code and pick it from the matches."),
+            "reason": _("Why your township wants to take this on (local conditions, demand, "
+                        "staff able to do it)."),
+            "mode": _("Grant (赋权) or entrustment (委托): the department states the written "
+                      "terms with its opinion."),
+        }
+
+    def __init__(self, *args, county, items, search_url="", **kwargs):
+        super().__init__(*args, **kwargs)
+        from townships.models import Department
+
+        self.fields["department"].queryset = Department.objects.filter(county=county).order_by("code")
+        self.fields["mode"].choices = [c for c in Delegation.Mode.choices
+                                       if c[0] != Delegation.Mode.ASSIGN]
+        self.fields["duty_items"].queryset = items
+        widget = self.fields["duty_items"].widget
+        widget.queryset = items
+        widget.url = search_url
+        self.fields["reason"].required = True
+        if not self.initial.get("effective_from"):
+            self.initial["effective_from"] = timezone.localdate()
+
+
+    def workflow_kwargs(self):
+        return {name: self.cleaned_data.get(name) for name in self._meta.fields}
 
 
 class ResponseForm(DetailPageForm):

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from delegations.web import own_pages, views
+from delegations.web import claims, own_pages, views
 
 app_name = "requests"
 
 urlpatterns = [
     path("requests/", views.request_list, name="list"),
     path("requests/new/", views.request_create, name="create"),
+    path("requests/claim/", claims.claim_create, name="claim"),
     path("requests/review/", views.review_queue, name="review_queue"),
     path("requests/items/search/", views.item_search, name="item_search"),
     path("requests/<int:pk>/", views.request_detail, name="detail"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),
     path("requests/<int:pk>/discard/", views.request_discard, name="discard"),
     path("requests/<int:pk>/opinion/", views.request_opinion, name="opinion"),
+    path("requests/<int:pk>/department-opinion/", claims.department_opinion,
+         name="department_opinion"),
     path("requests/<int:pk>/respond/", views.request_respond, name="respond"),
     path("requests/<int:pk>/legal-review/", views.request_legal_review, name="legal_review"),
     path("requests/<int:pk>/decide/", views.request_decide, name="decide"),

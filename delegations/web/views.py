@@ -45,7 +45,7 @@ def _require_role(request, *roles):
 
 
 def _visible_delegations(user):
-    return access.restrict(user, Delegation.objects.all()).select_related("department__county")
+    return access.restrict(user, Delegation.objects.all()).select_related("department__county", "claimed_by")
 
 
 def _get_delegation(user, pk):
@@ -263,6 +263,14 @@ def _detail_context(request, delegation, **forms_in_error):
     allowed["give_opinion"] = (
         allowed["give_opinion"] and own_township is not None and own_township.pk not in opinions
     )
+    # A claim (认领): the township withdraws it, the department gives its opinion once.
+    claim = delegation.claimed_by_id is not None
+    for step in ("withdraw", "give_opinion"):
+        allowed[step] = allowed[step] and not claim
+    allowed["withdraw_claim"] = allowed["withdraw_claim"] and claim
+    allowed["department_opinion"] = (
+        allowed["department_opinion"] and claim and not delegation.department_opinion
+    )
     # The submit-time rules, shown on a draft before the department presses "submit".
     problems = []
     if allowed["submit"]:
@@ -311,6 +319,8 @@ def _detail_context(request, delegation, **forms_in_error):
         if delegation.state == State.SUBMITTED
         else "",
         "opinion_form": forms_in_error.get("opinion_form") or forms.OpinionForm(),
+        "department_opinion_form": forms_in_error.get("department_opinion_form")
+        or forms.DepartmentOpinionForm(delegation=delegation),
         "review_form": forms_in_error.get("review_form")
         or forms.LegalReviewForm(
             initial={"result": delegation.legal_review, "note": delegation.legal_review_note}

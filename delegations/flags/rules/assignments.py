@@ -36,7 +36,7 @@ def _explain_unlisted(facts, ctx):
         "delegation in force on that day covers it."
     ),
     source="职责准入：中办、国办《关于推进基层整合审批服务执法力量的实施意见》(2019)；"
-    "《上海市街道办事处条例》第十一条；清单之外无事项",
+    "《关于全面建立乡镇（街道）履行职责事项清单的意见》：清单之外无事项",
     explain=_explain_unlisted,
 )
 def unlisted_assignment(ctx):
@@ -45,7 +45,8 @@ def unlisted_assignment(ctx):
     assignment date and is covered by no approved delegation in force on that date.
 
     Source: 职责准入 — 2019 中办国办《关于推进基层整合审批服务执法力量的实施意见》;
-    上海市街道办事处条例 第十一条; 清单之外无事项.
+    《关于全面建立乡镇（街道）履行职责事项清单的意见》 — 清单之外无事项 (a province's own
+    regulation is added per county: ``delegations.flags.legal_sources``).
     """
     return (
         assignment_rows()
@@ -111,7 +112,8 @@ def _territorial_entry():
         "for %(item)s, but the territorial list gives the township only cooperation "
         "(“%(township_duty)s”)."
     ),
-    source="属地管理：主体责任和配合责任清单（鲁编办发〔2019〕4号等）",
+    source="《关于全面建立乡镇（街道）履行职责事项清单的意见》：配合履职事项清单，主体责任在部门；"
+    "中办、国办《关于推进基层整合审批服务执法力量的实施意见》(2019)：职责准入",
 )
 def main_duty_shifted(ctx):
     """An assignment asks for ``main`` responsibility on an item that the township's
@@ -119,7 +121,10 @@ def main_duty_shifted(ctx):
     township does not also hold the item on its power or admission list, nor by an approved
     delegation in force.
 
-    Source: 属地管理 主体责任/配合责任清单 (鲁编办发〔2019〕4号《关于明晰县乡职责规范“属地管理”的若干意见》).
+    Source: 《关于全面建立乡镇（街道）履行职责事项清单的意见》 — 配合履职事项清单 (the main
+    responsibility stays with the department); 职责准入 of the 2019 中办国办实施意见. Provinces
+    with their own 属地管理 rules (Shandong: 鲁编办发〔2019〕4号) are cited per county
+    (``delegations.flags.legal_sources``).
     """
     entry = _territorial_entry()
     return (

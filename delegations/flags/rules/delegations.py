@@ -232,7 +232,8 @@ def _not_in_force_delegations():
         "In %(township)s, %(subject)s of %(department)s relies on delegation no. "
         "%(delegation)s, which is %(status)s on %(date_checked)s."
     ),
-    source="准入 / 委托条款：事项以经批准、在有效期内的准入或委托为依据",
+    source="中办、国办《关于推进基层整合审批服务执法力量的实施意见》(2019)：职责准入，事项以经批准、"
+    "在有效期内的准入或委托为依据；《中华人民共和国行政处罚法》第二十条：委托书载明委托的期限",
     explain=_explain_not_in_force,
 )
 def delegation_not_in_force(ctx):
@@ -245,8 +246,8 @@ def delegation_not_in_force(ctx):
     - a published list entry in force today that rests on a delegation (``delegation``)
       which is not in force today (not approved, expired or revoked).
 
-    Source: the terms of 准入 (admission) and 委托 (entrustment): a duty rests on an approved
-    decision for as long as it is in force.
+    Source: 职责准入 of the 2019 中办国办实施意见 (a duty rests on an approved decision for as
+    long as it is in force); 行政处罚法 第二十条 (an entrustment states its term).
     """
     relied = _not_in_force_delegations()
     assignments = (
@@ -324,7 +325,8 @@ def _explain_overdue(facts, ctx):
         "Request no. %(delegation)s by %(department)s concerning %(township)s was submitted on "
         "%(submitted_on)s and is still undecided after its deadline %(deadline)s."
     ),
-    source="县职责准入制度：县委、县政府在规定时限（默认15个工作日）内作出决定",
+    source="中办、国办《关于推进基层整合审批服务执法力量的实施意见》(2019)：职责准入；"
+    "县职责准入制度规定的时限（默认15个工作日）内作出决定",
     explain=_explain_overdue,
 )
 def overdue_review(ctx):
@@ -333,7 +335,8 @@ def overdue_review(ctx):
     submitted more than ``QINGDAN["REVIEW_DEADLINE_WORKING_DAYS"]`` working days (default
     15, holidays from the calendar) before today.
 
-    Source: the county's admission rules (职责准入制度), e.g. 15 working days.
+    Source: 职责准入 of the 2019 中办国办实施意见, with the deadline of the county's admission
+    rules (职责准入制度), e.g. 15 working days.
     """
     return delegation_rows(
         Q(delegation__deadline__lt=ctx.today)
@@ -358,7 +361,8 @@ def _explain_owner(facts, ctx):
         "%(department)s handed %(item)s to %(township)s (%(via)s), but the item belongs to "
         "%(owner)s."
     ),
-    source="权责一致：事项由其主管部门申请准入或交办",
+    source="中办、国办《关于推进基层整合审批服务执法力量的实施意见》(2019)：职责准入，权责一致，"
+    "事项由其主管部门申请准入或交办",
     explain=_explain_owner,
 )
 def not_owning_department(ctx):
@@ -366,7 +370,8 @@ def not_owning_department(ctx):
     expired) or assigns an item whose owning department in the catalog is another one.
     Items with no owning department (the township's own) are not flagged.
 
-    Source: 权责一致 — the department that owns a duty answers for handing it down.
+    Source: 职责准入 and 权责一致 of the 2019 中办国办实施意见 — the department that owns a duty
+    answers for handing it down.
     """
     delegations = delegation_rows(
         delegation_live(ctx.today),

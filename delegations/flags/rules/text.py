@@ -40,7 +40,8 @@ def _explain_vague(facts, ctx):
     WARNING,
     title=_("Territorial list entry without concrete duties"),
     message=_("Territorial list entry for %(item)s in %(township)s: %(problem)s."),
-    source="主体责任和配合责任清单须明确具体（鲁编办发〔2019〕4号；依单履责）",
+    source="《关于全面建立乡镇（街道）履行职责事项清单的意见》：配合履职事项清单明确部门和乡镇（街道）"
+    "各自的职责，依单履责",
     explain=_explain_vague,
 )
 def vague_cooperation(ctx):
@@ -48,7 +49,9 @@ def vague_cooperation(ctx):
     duty, or the township's duty is only vague words (协调配合, 视情况, 必要时, 若干, 其他工作;
     with joining words and punctuation removed nothing is left).
 
-    Source: 主体责任/配合责任清单 must be concrete (鲁编办发〔2019〕4号).
+    Source: 《关于全面建立乡镇（街道）履行职责事项清单的意见》 — the 配合履职 list states what the
+    department and the township each do (依单履责). Provinces with their own 属地管理 rules
+    (Shandong: 鲁编办发〔2019〕4号) are cited per county (``delegations.flags.legal_sources``).
     """
     return (
         entry_rows([ListKind.TERRITORIAL], ctx.today, department="lead_department")
@@ -104,7 +107,8 @@ def _within_window(aggregate, partition):
         "%(department)s assigned “%(title)s” to %(township)s on %(assigned_on)s; other "
         "departments assigned the same work within 90 days (assignments %(duplicates)s)."
     ),
-    source="多头交办：同一事项不得由多个部门重复交办（基层减负）",
+    source="《关于全面建立乡镇（街道）履行职责事项清单的意见》：依单履责，为基层减负；"
+    "同一事项不得由多个部门重复交办",
     explain=_explain_duplicates,
 )
 def duplicate_assignment(ctx):
@@ -116,7 +120,8 @@ def duplicate_assignment(ctx):
     the same normalised title) within ±90 days of this one, the smallest and the largest
     department differ — so at least one other department is in the window.
 
-    Source: 多头交办 (基层减负: one task, one department).
+    Source: 《关于全面建立乡镇（街道）履行职责事项清单的意见》 — 依单履责 and 基层减负: one task,
+    one department (no 多头交办).
     """
     department = F("assignment__department")
     item, title = F("assignment__duty_item"), normalized_title(F("assignment__title"))
