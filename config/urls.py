@@ -7,6 +7,8 @@ urlpatterns = [
     # Public pages: county index at "/", counties, townships, history, checker; office dashboard.
     path("", include("duties.web.urls")),
     path("admin/", admin.site.urls),
+    # The language switch (POST /i18n/setlang/: language, next), Chinese by default.
+    path("i18n/", include("django.conf.urls.i18n")),
     # REST API v1 with its OpenAPI schema (/api/v1/schema/) and Swagger UI (/api/v1/docs/).
     *api.urls(),
     # Login/logout and "my desk" (/accounts/login/, /home/); request pages (/requests/…, /assignments/…).

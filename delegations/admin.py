@@ -23,13 +23,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from delegations import workflow
 from delegations.forms import AssignmentForm, PaperDecisionForm
 from delegations.models import Assignment, CalendarDay, Delegation, Revocation, TownshipOpinion
 from delegations.web import forms as page_forms
-from duties.admin import ChangeReasonAdminMixin
+from duties.admin import ChangeReasonAdminMixin, HistoryAdmin
 from duties.forms import ChangeReasonForm
 from townships.admin_scope import ScopedAdminMixin, ScopedChoicesMixin
 
@@ -102,9 +101,18 @@ STEP_ACTIONS = {
 }
 
 
+class AdminPaperDecisionForm(PaperDecisionForm):
+    """The paper decision's form, its date's help showing an example date rather than the
+    format's Latin letters."""
+
+    decided_on = django_forms.DateField(
+        label=_("decided on"), help_text=_("The day the decision was taken, e.g. 2025-01-31.")
+    )
+
+
 @admin.register(Delegation)
-class DelegationAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    form = PaperDecisionForm
+class DelegationAdmin(ScopedAdminMixin, HistoryAdmin):
+    form = AdminPaperDecisionForm
     inlines = [TownshipOpinionInline, RevocationInline]
     actions = ["record_legal_review", "record_decision", "revoke"]
     list_display = [
@@ -345,7 +353,7 @@ class DelegationAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, HistoryAdmin):
     form = AssignmentForm
     list_display = [
         "title",
@@ -426,7 +434,7 @@ class CalendarDayForm(ChangeReasonForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class CalendarDayAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, HistoryAdmin):
     """The calendar comes filled with the State Council's notices (``delegations.holidays``);
     a day the office adds or changes here is its own (``notice`` cleared), which loading the
     notices again keeps."""

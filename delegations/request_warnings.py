@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from delegations.validation import names
 from duties.models import DutyItem, ListEntry, ListKind
-from townships.models import Township
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _window_overlaps(entry, delegation) -> bool:
 
 def warnings_by_delegation(delegations) -> dict[int, list[RequestWarning]]:
     """The warnings of each delegation, ``{pk: [RequestWarning]}``, in a constant number of
-    queries (two, plus two when the items and townships are not prefetched)."""
+    queries (three, plus two when the items and townships are not prefetched)."""
     delegations = [d for d in delegations if d.pk is not None]
     if not delegations:
         return {}
@@ -79,17 +78,19 @@ def warnings_by_delegation(delegations) -> dict[int, list[RequestWarning]]:
         towns_of[d.pk] = list(d.townships.all())
     item_ids = {i.pk for items in items_of.values() for i in items}
     town_ids = {t.pk for towns in towns_of.values() for t in towns}
-    # Only the entries that cover one of these townships, with those of their townships: an
-    # item handed down in batches has entries for many other townships.
+    # Only the entries that cover one of these townships (an item handed down in batches has
+    # entries for many other townships), and which of these townships each one names.
     named = ListEntry.townships.through.objects.filter(township_id__in=town_ids)
+    covered_by = {}
+    pairs = named.filter(listentry__item_id__in=item_ids,
+                         listentry__status=ListEntry.Status.PUBLISHED)
+    for entry_id, township_id in pairs.values_list("listentry_id", "township_id"):
+        covered_by.setdefault(entry_id, set()).add(township_id)
     entries = (
         ListEntry.objects.filter(item_id__in=item_ids, status=ListEntry.Status.PUBLISHED)
         .filter(Q(all_townships=True) | Q(pk__in=named.values("listentry_id")))
         .only("id", "kind", "item_id", "all_townships", "effective_from", "effective_to",
               "delegation_id")
-        .prefetch_related(
-            Prefetch("townships", queryset=Township.objects.filter(pk__in=town_ids).only("id"))
-        )
     )
     by_item = {}
     for entry in entries:
@@ -106,7 +107,7 @@ def warnings_by_delegation(delegations) -> dict[int, list[RequestWarning]]:
             for entry in by_item.get(item.pk, []):
                 if entry.delegation_id == d.pk or not _window_overlaps(entry, d):
                     continue
-                covered = {t.pk for t in entry.townships.all()}
+                covered = covered_by.get(entry.pk, ())
                 hit = [t for t in towns_of[d.pk] if entry.all_townships or t.pk in covered]
                 if not hit:
                     continue

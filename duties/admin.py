@@ -5,11 +5,16 @@ an office user of one county sees, edits, chooses and exports that county's item
 only.
 """
 
+import datetime
+
 from django.contrib import admin
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 from duties.excel.admin import ExcelImportExportMixin
 from duties.forms import DutyItemForm, ListEntryForm
@@ -26,6 +31,49 @@ from townships.admin_scope import ScopedAdminMixin
 from townships.models import Township
 
 CHANGE_REASON_FIELD = "change_reason"
+
+
+class _DiffDisplay(ObjDiffDisplay):
+    def shortened_str(self, prefix, num_skipped_chars, suffix):
+        skipped = gettext("[%(count)d characters left out]") % {"count": num_skipped_chars}
+        return f"{prefix}{skipped}{suffix}"
+
+
+class HistoryChangesHelper(HistoricalRecordContextHelper):
+    """The changes column of a history page as a clerk reads it: a choice by its label
+    (已提交, not ``submitted``), yes/no, a date or time as the pages write it (local time), an
+    empty value as such, a removed related row by its kind and number, and a shortened text
+    saying so in Chinese (django-simple-history shows the stored values and ``None``)."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, DeletedObject):
+            if value.pk is None:
+                return gettext("(empty)")
+            return gettext("deleted %(model)s %(pk)s") % {
+                "model": value.model._meta.verbose_name, "pk": value.pk}
+        if value is None or value == "":
+            return gettext("(empty)")
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if isinstance(value, datetime.datetime):
+            return formats.localize(timezone.localtime(value) if timezone.is_aware(value) else value)
+        if isinstance(value, datetime.date):
+            return formats.localize(value)
+        if getattr(field, "flatchoices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        return super().prepare_delta_change_value(change, value)
+
+    def get_obj_diff_display(self):
+        return _DiffDisplay(max_length=self.max_displayed_delta_change_chars)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin with the history page's changes in Chinese
+    (``HistoryChangesHelper``); every history admin of the project derives from it."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryChangesHelper(self.model, historical_record)
 
 
 class ChangeReasonAdminMixin:
@@ -53,7 +101,7 @@ def short(text, length=40):
 
 
 @admin.register(DutyItem)
-class DutyItemAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class DutyItemAdmin(ScopedAdminMixin, ChangeReasonAdminMixin, HistoryAdmin):
     form = DutyItemForm
     list_display = ["code", "name", "sub_item", "category", "department", "county", "updated_at"]
     list_display_links = ["code", "name"]
@@ -121,7 +169,7 @@ class InForceFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ListEntryAdminBase(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class ListEntryAdminBase(ChangeReasonAdminMixin, HistoryAdmin):
     """What the four list admins share: the item, its scope, status and validity window."""
 
     form = ListEntryForm
@@ -370,7 +418,7 @@ class ReclaimedEntryAdmin(ScopedAdminMixin, ExcelImportExportMixin, ListEntryAdm
 
 
 @admin.register(ListEntry)
-class AllListsEntryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class AllListsEntryAdmin(ScopedAdminMixin, HistoryAdmin):
     """Read-only view of every list at once (search an item across the four lists).
 
     Entries are edited through their own list's admin.

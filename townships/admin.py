@@ -10,12 +10,16 @@ reactivate, unlock a login) are admin actions over ``townships.accounts``.
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashWidget, UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +33,141 @@ from townships.models import County, Department, DepartmentAlias, Profile, Towns
 admin.site.site_header = _("qingdan duty lists")
 admin.site.site_title = _("qingdan duty lists")
 admin.site.index_title = _("Duty lists administration")
+
+
+# --------------------------------------------------------------------------- the admin in Chinese
+#
+# What Django's and the other apps' own code leaves in English on a Chinese admin, put in
+# Chinese here (the rest is translated by msgids in locale/zh_Hans: Django's missing admin
+# strings, django-axes' verbose names). Only display values are set: the models' migration
+# state (``Meta`` as declared, a field's own ``verbose_name`` argument) does not change.
+
+
+def _boolean_icon(field_val):
+    """Django's yes/no/unknown icon (``admin_list._boolean_icon``), with its alternative text
+    translated: Django writes the Python value (True/False/None), which a screen reader and
+    an image-less browser show as it is."""
+    name = {True: "yes", False: "no", None: "unknown"}[field_val]
+    text = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[field_val]
+    return format_html('<img src="{}" alt="{}">', static("admin/img/icon-%s.svg" % name), text)
+
+
+# The change list, read-only fields and boolean columns all import it from here when they
+# draw an icon (django.contrib.admin.helpers and .utils import it at call time).
+admin_list._boolean_icon = _boolean_icon
+
+# Apps whose configuration has no name of its own (the admin shows "Axes", "Knox").
+APP_NAMES = {"axes": _("Login throttling"), "knox": _("API tokens")}
+for _app_label, _app_name in APP_NAMES.items():
+    if apps.is_installed(_app_label):
+        apps.get_app_config(_app_label).verbose_name = _app_name
+
+
+def _name_knox_token():
+    """knox's token model declares no verbose names (the admin shows "auth token",
+    "Expiry"): give its model and fields Chinese display names."""
+    if not apps.is_installed("knox"):
+        return
+    from knox.models import get_token_model
+
+    opts = get_token_model()._meta
+    opts.verbose_name = _("API token")
+    opts.verbose_name_plural = _("API tokens")
+    for name, label in {"digest": _("token digest"), "token_key": _("token prefix"),
+                        "user": _("user"), "created": _("created at"),
+                        "expiry": _("expires at")}.items():
+        try:
+            opts.get_field(name).verbose_name = label
+        except FieldDoesNotExist:  # a knox version without that field
+            continue
+
+
+_name_knox_token()
+
+
+def _name_axes_records():
+    """django-axes' records describe themselves in English ("Access Log for bianban @ …"),
+    which the admin shows as their title: describe them in Chinese."""
+    if not apps.is_installed("axes"):
+        return
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessLog.__str__ = lambda self: gettext("Login of %(username)s at %(time)s") % {
+        "username": self.username, "time": self.attempt_time}
+    AccessAttempt.__str__ = lambda self: gettext("Login attempt at %(time)s") % {
+        "time": self.attempt_time}
+    AccessFailureLog.__str__ = lambda self: gettext(
+        "Failed login of %(username)s at %(time)s from %(address)s") % {
+        "username": self.username, "time": self.attempt_time, "address": self.ip_address}
+
+
+_name_axes_records()
+
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def model_display_name(model) -> str:
+    """The model's verbose name; for django-simple-history's many-to-many history tables
+    (named like ``HistoricalDelegation_townships``) the history and the related model."""
+    opts = model._meta
+    instance_type = getattr(model, "instance_type", None)
+    if instance_type is not None and any(f.name == "m2m_history_id" for f in opts.fields):
+        history = opts.get_field("history").related_model
+        owner = getattr(history, "instance_type", None)  # the model whose m2m this records
+        related = [
+            f.related_model for f in opts.fields
+            if f.is_relation and f.name != "history" and f.related_model is not owner
+        ]
+        if related:
+            return gettext("%(history)s — %(related)s") % {
+                "history": history._meta.verbose_name, "related": related[0]._meta.verbose_name}
+    return str(opts.verbose_name)
+
+
+def permission_label(permission) -> str:
+    """A permission in Chinese. Django stores its name ("Can add duty item") in English when
+    it migrates, so the label is built from the codename and the model's verbose name."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return str(permission)
+    name = model_display_name(model)
+    app = apps.get_app_config(content_type.app_label).verbose_name
+    return f"{app} | {name} | {PERMISSION_ACTIONS[action] % {'model': name}}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
+class PermissionLabelsMixin:
+    """The permission pickers of the user and group admins, labelled in Chinese."""
+
+    permission_fields = ("permissions", "user_permissions")
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in self.permission_fields:
+            queryset = kwargs.get("queryset", db_field.remote_field.model.objects)
+            kwargs["queryset"] = queryset.select_related("content_type")
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class QingdanGroupAdmin(PermissionLabelsMixin, GroupAdmin):
+    """Django's group admin with the permissions labelled in Chinese (superusers only, below)."""
+
 
 # Other apps' admins (groups; django-axes' login records; knox's API tokens): superusers only.
 for _label in ("auth.Group", "axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog",
@@ -208,6 +347,27 @@ class ProfileInline(ScopedChoicesMixin, admin.StackedInline):
         return formset
 
 
+class PasswordStateWidget(ReadOnlyPasswordHashWidget):
+    """The password on the account's page: the hashing algorithm and its work factor, without
+    the masked start of the salt and the hash (of no use to a clerk, and random letters)."""
+
+    HIDDEN = ("salt", "hash", "checksum")  # the hashers' own (translated) summary keys
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        hidden = {gettext(key) for key in self.HIDDEN}
+        context["summary"] = [entry for entry in context["summary"] if entry["label"] not in hidden]
+        return context
+
+
+class QingdanUserChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.widget = PasswordStateWidget()
+
+
 class OneTimeAdminPasswordChangeForm(AdminPasswordChangeForm):
     """The admin's "set password" form: a password set for someone is a one-time password."""
 
@@ -223,21 +383,22 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class QingdanUserAdmin(ScopedAdminMixin, UserAdmin):
+class QingdanUserAdmin(ScopedAdminMixin, PermissionLabelsMixin, UserAdmin):
     """django.contrib.auth's user admin with the qingdan profile (role, department, township),
     scoped to the accounts the user may manage (``access.user_accounts_q``). Only a superuser
     edits staff and superuser status, groups and permissions."""
 
     inlines = [ProfileInline]
+    form = QingdanUserChangeForm
     change_password_form = OneTimeAdminPasswordChangeForm
     actions = ["reset_passwords", "deactivate", "reactivate", "unlock"]
     list_display = [
         "username",
         "first_name",
         "last_name",
-        "profile__role",
-        "profile__department",
-        "profile__township",
+        "role",
+        "department",
+        "township",
         "is_staff",
         "is_active",
     ]
@@ -257,6 +418,21 @@ class QingdanUserAdmin(ScopedAdminMixin, UserAdmin):
         (_("Account status"), {"fields": ["is_active"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+
+    @admin.display(description=_("role"), ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else None
+
+    @admin.display(description=_("department"), ordering="profile__department__name")
+    def department(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.department if profile else None
+
+    @admin.display(description=_("township"), ordering="profile__township__name")
+    def township(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.township if profile else None
 
     def get_fieldsets(self, request, obj=None):
         if obj is None or request.user.is_superuser:
