@@ -2,7 +2,8 @@
 (the delegation workflow's steps — requests, opinions, answers, approvals and rejections,
 decisions taken on paper, whole and partial revocations, with the list entries they write and
 end —, assignments logged by departments, the office and townships, list sheets imported from
-Excel, a catalog correction, list entries edited and deleted in the admin), and after each write the store equals the rules computed
+Excel, a catalog correction, list entries edited and deleted in the admin, townships' claims
+and the departments' opinions on them), and after each write the store equals the rules computed
 afresh. ``FLAG_STORE_SEED=<n>`` runs another sequence."""
 
 import datetime
@@ -142,13 +143,38 @@ def submit_draft(rng, s):
 
 
 def withdraw(rng, s):
-    request = rng.choice(s.delegations(State.SUBMITTED))
+    request = rng.choice([d for d in s.delegations(State.SUBMITTED) if not d.claimed_by_id])
     workflow.withdraw_request(
         role_user(Profile.Role.DEPARTMENT, department=request.department), request, "撤回")
 
 
+def township_claims(rng, s):
+    """A township claims powers a department holds (认领)."""
+    township, department = rng.choice(s.townships), rng.choice(s.departments)
+    fields = request_fields(rng, s, department)
+    for name in ("townships", *workflow.CLAIM_TERMS):
+        fields.pop(name)
+    fields["mode"] = rng.choice(["entrust", "grant"])
+    workflow.file_claim(role_user(Profile.Role.TOWNSHIP, township=township), township=township,
+                        department=department, **fields)
+
+
+def department_answers_claim(rng, s):
+    claim = rng.choice([d for d in s.delegations(State.SUBMITTED)
+                        if d.claimed_by_id and not d.department_opinion])
+    user = role_user(Profile.Role.DEPARTMENT, department=claim.department)
+    if rng.random() < 0.3:
+        workflow.give_department_opinion(user, claim, "object", "暂不具备承接条件")
+        return
+    workflow.give_department_opinion(
+        user, claim, "agree", "同意", agreement_scope="日常检查", agreement_powers="检查、劝阻",
+        agreement_term_end=claim.effective_from + datetime.timedelta(days=700),
+        provincial_decision="省政府令第1号",
+    )
+
+
 def give_opinion(rng, s):
-    request = rng.choice(s.delegations(State.SUBMITTED))
+    request = rng.choice([d for d in s.delegations(State.SUBMITTED) if not d.claimed_by_id])
     township = rng.choice(list(request.townships.all()))
     workflow.give_opinion(role_user(Profile.Role.TOWNSHIP, township=township), request, township,
                           rng.choice(["agree", "object"]), "人手不足")
@@ -255,8 +281,10 @@ def admin_edits_entry(rng, s):
         return
     if choice < 0.6:
         listed = {(e.kind, e.item_id) for e in entries}
+        # A territorial or reclaimed entry names the item's department (lead, receiving).
         free = [(kind, item) for kind in ("power", "territorial", "reclaimed")
-                for item in s.items if (kind, item.pk) not in listed]
+                for item in s.items if (kind, item.pk) not in listed
+                and (kind == "power" or item.department_id is not None)]
         kind, item = rng.choice(free)
         entry = ListEntryFactory(kind=kind, item=item, township_duty="协调配合",
                                  townships=s.some(rng, s.townships) if rng.random() < 0.5 else None,
@@ -271,8 +299,9 @@ def admin_edits_entry(rng, s):
 
 WRITES = [log_assignment, office_records_assignment, township_reports, file_request,
           submit_draft, withdraw, give_opinion, approve, reject, paper_decision, revoke,
-          import_list, reclassify_item, admin_edits_entry]
-WEIGHTS = [5, 2, 2, 5, 1, 2, 2, 4, 1, 2, 2, 2, 1, 3]
+          import_list, reclassify_item, admin_edits_entry, township_claims,
+          department_answers_claim]
+WEIGHTS = [5, 2, 2, 5, 1, 2, 2, 4, 1, 2, 2, 2, 1, 3, 2, 2]
 
 
 @pytest.mark.parametrize("seed", [SEED])
