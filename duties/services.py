@@ -16,7 +16,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,8 +114,13 @@ def _history_rows_as_of(township, day, *, kind=None, scope=None):
         .values("history_id")[:1]
     )
     first = versions.order_by("history_date", "history_id").values("history_id")[:1]
+    # Only rows that could cover the township (its county's entries, or rows naming it),
+    # before the per-entry version is picked: the cost stays that of one county whatever the
+    # rest of the database holds. (The same rows history_scope_covers keeps below.)
+    named = history.townships.model.objects.filter(township=township).values("history")
     rows = (
-        history.objects.filter(history_id=Coalesce(Subquery(latest), Subquery(first)))
+        history.objects.filter(Q(item__county_id=township.county_id) | Q(history_id__in=named))
+        .filter(history_id=Coalesce(Subquery(latest), Subquery(first)))
         .exclude(history_type="-")
         .filter(history_scope_covers(township), in_window(day))
     )
