@@ -285,6 +285,7 @@ def build_router():
     from rest_framework.routers import DefaultRouter
 
     from delegations.api import AssignmentViewSet, DelegationViewSet
+    from delegations.api.calls import CallViewSet
     from delegations.api.cases import CaseViewSet
     from duties.api.views import DutyItemViewSet
     from townships.api.views import CountyViewSet, DepartmentViewSet, TownshipViewSet
@@ -297,6 +298,7 @@ def build_router():
     router.register("delegations", DelegationViewSet, basename="delegation")
     router.register("assignments", AssignmentViewSet, basename="assignment")
     router.register("cases", CaseViewSet, basename="case")
+    router.register("calls", CallViewSet, basename="call")
     return router
 
 

@@ -527,3 +527,4 @@ class CalendarDay(models.Model):
 
 # The flag store (its models live with the flags, in the delegations app).
 from delegations.flags.models import Case, Finding, FlagStoreState  # noqa: E402, F401
+from delegations.calls.models import Call  # noqa: E402, F401

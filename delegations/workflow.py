@@ -34,7 +34,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from delegations import calendar, list_entries, validation
+from delegations import calendar, list_entries, steps, validation
 from delegations.flags import store as flag_store
 from delegations.models import Delegation, Revocation, TownshipOpinion
 from delegations.pending import pending_for
@@ -120,28 +120,13 @@ CLAIM_TERMS = ("agreement_scope", "agreement_powers", "agreement_term_end", "pro
 # --------------------------------------------------------------------------- helpers
 
 
-def _now(now) -> datetime.datetime:
-    if now is None:
-        return timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("now must be an aware datetime")
-    return now
+_now = steps.now_or
+_refresh_caller = steps.refresh_caller
 
 
 def _lock(delegation) -> Delegation:
     """The delegation's row, locked for the rest of the transaction, read afresh."""
-    pk = delegation.pk if isinstance(delegation, models.Model) else delegation
-    return Delegation.objects.select_for_update().get(pk=pk)
-
-
-def _refresh_caller(original, fresh):
-    """Copy the fresh row into the instance the caller holds (no query)."""
-    if not isinstance(original, Delegation) or original is fresh:
-        return
-    for field in Delegation._meta.concrete_fields:
-        setattr(original, field.attname, getattr(fresh, field.attname))
-    original._state.fields_cache = {}
-    original.__dict__.pop("_prefetched_objects_cache", None)
+    return steps.lock(Delegation, delegation)
 
 
 def _set_m2m_quietly(obj, **values):
@@ -168,9 +153,7 @@ def _load_one(model, value, field):
     return value if isinstance(value, model) else _load(model, [value], field)[0]
 
 
-def _raise_if(errors):
-    if errors:
-        raise InvalidRequest(errors)
+_raise_if = steps.raise_if
 
 
 def _request_fields(step, fields, required=validation.REQUEST_REQUIRED_FIELDS) -> dict:

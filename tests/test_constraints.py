@@ -10,8 +10,9 @@ from django.db import IntegrityError, models, transaction
 
 from delegations.models import (
     Assignment,
-    Case,
     CalendarDay,
+    Call,
+    Case,
     Delegation,
     Finding,
     FlagStoreState,
@@ -108,6 +109,12 @@ def duplicate_opinion(w):
     submitted = DelegationFactory(department=w.dept_a, townships=[w.township_a], state="submitted")
     opinion = TownshipOpinionFactory(delegation=submitted, township=w.township_a)
     return TownshipOpinion(delegation=opinion.delegation, township=w.township_a, opinion="agree")
+
+
+def call(w, **fields):
+    values = {"county": w.county, "township": w.township_a, "found": "发现问题",
+              "status": "at_office", **fields}
+    return Call(**values)
 
 
 def province_source(w, **fields):
@@ -276,6 +283,15 @@ CASES = {
     "province_source_once_per_rule": (
         apps.get_model("delegations.ProvinceSource"), duplicate_province_source,
     ),
+    "call_status_valid": (Call, lambda w: call(w, status="lost")),
+    "call_urgency_valid": (Call, lambda w: call(w, urgency="soon")),
+    "call_says_what_was_found": (Call, lambda w: call(w, found="")),
+    "call_routed_has_lead_department": (Call, lambda w: call(w, status="routed", due_on=DAY)),
+    "call_routed_has_deadline": (Call, lambda w: call(w, status="routed", lead_department=w.dept_a)),
+    "call_reported_has_report": (
+        Call, lambda w: call(w, status="reported", lead_department=w.dept_a, due_on=DAY)),
+    "call_reopen_explained": (
+        Call, lambda w: call(w, status="reopened", lead_department=w.dept_a, due_on=DAY)),
     "revocation_has_reason": (Revocation, lambda w: revocation(w, reason="")),
     "revocation_has_document_no": (Revocation, lambda w: revocation(w, document_no="")),
     "opinion_once_per_township": (TownshipOpinion, duplicate_opinion),

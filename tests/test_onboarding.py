@@ -8,7 +8,6 @@ department logs in with its one-time password and must change it → the flags o
 work are right, because the lists were in force on the days the work was handed down.
 """
 
-import io
 
 import pytest
 from django.contrib.auth import get_user_model

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from delegations.flags.models import Case
-from delegations.transitions import NotAllowed, StateConflict
+from delegations import steps
 from townships import access
 
 NOTIFY = "notify"
@@ -93,10 +93,4 @@ def can(user, step, case) -> bool:
 
 def require(user, step, case):
     """Raise NotAllowed (403) or StateConflict (409) unless ``user`` may take ``step``."""
-    problem = explain(user, step, case)
-    if problem is None:
-        return
-    kind, message = problem
-    if kind == "forbidden":
-        raise NotAllowed(message)
-    raise StateConflict(message, code="illegal_state")
+    steps.require(explain, user, step, case)

@@ -40,11 +40,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from delegations import calendar
+from delegations import calendar, steps
 from delegations.flags import case_access
 from delegations.flags.models import Case, Finding
 from delegations.stamps import real_user, reason_with, stamp
-from delegations.transitions import InvalidRequest
 from delegations.validation import add_error, add_length_errors
 from duties.excel.bulk import insert_history, insert_objects
 
@@ -262,25 +261,13 @@ def settle(changes, *, reason: str, user, now) -> None:
 # --------------------------------------------------------------------------- the steps
 
 
-def _now(now):
-    return now or timezone.now()
+_now = steps.now_or
+_raise_if = steps.raise_if
+_refresh_caller = steps.refresh_caller
 
 
 def _lock(case) -> Case:
-    pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().get(pk=pk)
-
-
-def _refresh_caller(original, fresh):
-    if isinstance(original, Case) and original is not fresh:
-        for field in Case._meta.concrete_fields:
-            setattr(original, field.attname, getattr(fresh, field.attname))
-        original._state.fields_cache = {}
-
-
-def _raise_if(errors):
-    if errors:
-        raise InvalidRequest(errors)
+    return steps.lock(Case, case)
 
 
 def notify(user, case, *, deadline: datetime.date | None = None, note: str = "", now=None) -> Case:

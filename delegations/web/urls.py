@@ -1,6 +1,6 @@
 """URLs of the request pages and the signed-in users' own pages (namespace ``requests``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from delegations.web import claims, own_pages, views
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("assignments/new/", views.assignment_create, name="assignment_create"),
     path("assignments/<int:pk>/", own_pages.assignment_detail, name="assignment_detail"),
     path("departments/<int:pk>/", own_pages.department_page, name="department"),
+    path("", include("delegations.calls.urls")),
 ]

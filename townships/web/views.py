@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from delegations import workflow
+from delegations.calls import services as calls
 from delegations.models import Delegation, TownshipOpinion
 from townships import access
 
@@ -56,14 +57,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 @require_GET
 def home(request):
-    """My desk: the counts of what waits for the user (``workflow.pending_for``) and the
-    first few of those requests."""
+    """My desk: the counts of what waits for the user (``workflow.pending_for``; the calls'
+    ``calls.waiting_for``) and the first few of those requests."""
     user = request.user
     role = access.role_of(user)
     pending = workflow.pending_for(user)
     visible = access.restrict(user, Delegation.objects.all()).select_related("department")
     submitted = visible.filter(state=Delegation.State.SUBMITTED)
-    context = {"role": role, "pending": pending, "today": timezone.localdate(), "rows": []}
+    context = {"role": role, "pending": pending, "today": timezone.localdate(), "rows": [],
+               "calls": calls.waiting_for(user)}
     if role == access.OFFICE:
         objected = Exists(
             TownshipOpinion.objects.filter(delegation_id=OuterRef("pk"), opinion="object")
