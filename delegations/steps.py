@@ -57,3 +57,19 @@ def require(explain, user, step, obj):
     if kind == "forbidden":
         raise NotAllowed(message)
     raise StateConflict(message, code="illegal_state")
+
+
+def history_steps(obj, statuses) -> list[dict]:
+    """``obj``'s history, oldest first: each row's time, user, status (and its label from
+    the ``statuses`` choices) and reason — the steps a case's or a call's page lists."""
+    rows = obj.history.select_related("history_user").order_by("history_date", "history_id")
+    return [
+        {
+            "at": row.history_date,
+            "user": row.history_user.get_username() if row.history_user else None,
+            "status": row.status,
+            "status_label": statuses(row.status).label,
+            "reason": row.history_change_reason or "",
+        }
+        for row in rows
+    ]

@@ -120,17 +120,7 @@ def shown(queryset):
 
 def steps_of(call) -> list[dict]:
     """The call's history, oldest first: each row's time, user, status and reason."""
-    rows = call.history.select_related("history_user").order_by("history_date", "history_id")
-    return [
-        {
-            "at": row.history_date,
-            "user": row.history_user.get_username() if row.history_user else None,
-            "status": row.status,
-            "status_label": Status(row.status).label,
-            "reason": row.history_change_reason or "",
-        }
-        for row in rows
-    ]
+    return steps.history_steps(call, Status)
 
 
 def waiting_for(user, now=None) -> dict:

@@ -124,17 +124,7 @@ NOT_CLOSED = ",".join([Status.OPEN, Status.NOTIFIED, Status.ANSWERED])
 
 def steps_of(case) -> list[dict]:
     """The case's history, oldest first: each row's time, user, status and reason."""
-    rows = case.history.select_related("history_user").order_by("history_date", "history_id")
-    return [
-        {
-            "at": row.history_date,
-            "user": row.history_user.get_username() if row.history_user else None,
-            "status": row.status,
-            "status_label": Status(row.status).label,
-            "reason": row.history_change_reason or "",
-        }
-        for row in rows
-    ]
+    return steps.history_steps(case, Status)
 
 
 
