@@ -305,3 +305,19 @@ def test_a_claim_refused_by_the_rules_shows_the_reason_on_the_form(client, w):
     assert response.status_code == 400
     assert "行政强制法 第十七条" in response.content.decode()
     assert not Delegation.objects.exists()
+
+
+def test_the_home_pages_count_the_claim_for_the_department_and_the_township(client, w):
+    import re
+
+    claim(w)
+
+    def count(user, name):
+        login(client, user)
+        page = client.get("/home/").content.decode()
+        return int(re.search(rf'data-count="{name}"><b>(\d+)</b>', page).group(1))
+
+    assert count(w.dept_a_user, "claims_to_answer") == 1
+    assert count(w.dept_b_user, "claims_to_answer") == 0
+    assert count(w.township_a_user, "claims_in_review") == 1
+    assert count(w.township_a_user, "awaiting_opinion") == 0

@@ -573,11 +573,16 @@ def test_pending_for_counts_what_waits_for_each_persona(w):
     workflow.decide_request(w.office, submitted(w), "reject", note="不符合条件")
     workflow.give_opinion(w.township_a_user, fresh, w.township_a, "agree")
     assert draft and fresh
-    assert workflow.pending_for(w.office) == {"to_review": 2, "overdue": 1}
-    assert workflow.pending_for(w.township_a_user) == {"awaiting_opinion": 1}
-    assert workflow.pending_for(w.township_b_user) == {"awaiting_opinion": 1}
-    assert workflow.pending_for(w.dept_a_user) == {"drafts": 1, "in_review": 2, "rejected": 1}
-    assert workflow.pending_for(w.dept_b_user) == {"drafts": 0, "in_review": 0, "rejected": 0}
+    assert workflow.pending_for(w.office) == {"to_review": 2, "overdue": 1}  # before the claim
+    workflow.file_claim(w.township_b_user, township=w.township_b, department=w.dept_a,
+                        mode="entrust", duty_items=[w.item_a], reason="就近承接",
+                        effective_from=START)
+    assert workflow.pending_for(w.township_a_user) == {"awaiting_opinion": 1, "claims_in_review": 0}
+    assert workflow.pending_for(w.township_b_user) == {"awaiting_opinion": 1, "claims_in_review": 1}
+    assert workflow.pending_for(w.dept_a_user) == {
+        "drafts": 1, "in_review": 3, "rejected": 1, "claims_to_answer": 1}
+    assert workflow.pending_for(w.dept_b_user) == {
+        "drafts": 0, "in_review": 0, "rejected": 0, "claims_to_answer": 0}
     assert workflow.pending_for(None) == {}
 
 

@@ -79,7 +79,8 @@ def home(request):
             )
         )
         context["rows"] = list(
-            submitted.exclude(answered).order_by("deadline", "submitted_at", "id")[:HOME_LIST_LENGTH]
+            submitted.exclude(answered).filter(claimed_by__isnull=True)
+            .order_by("deadline", "submitted_at", "id")[:HOME_LIST_LENGTH]
         )
     elif role == access.DEPARTMENT:
         context["department"] = access.department_of(user)
