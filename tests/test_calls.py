@@ -483,3 +483,15 @@ def test_the_checkers_result_offers_the_call_on_a_territorial_item(world, entry,
     client.force_login(world.dept_a_user)
     response = client.post(f"/townships/{world.township_a.code}/check/", {"text": NOTICE})
     assert "data-call-entry" not in response.content.decode()
+
+
+def test_a_single_task_checked_on_a_territorial_item_offers_the_call(world, entry, client):
+    client.force_login(world.township_a_user)
+    response = client.post(f"/townships/{world.township_a.code}/check/",
+                           {"text": "河道非法采砂巡查报告"})
+    assert response.status_code == 200
+    assert f'data-call-entry="{entry.pk}"' in response.content.decode()
+    client.force_login(world.township_b_user)
+    response = client.post(f"/townships/{world.township_a.code}/check/",
+                           {"text": "河道非法采砂巡查报告"})
+    assert "data-call-entry" not in response.content.decode()
