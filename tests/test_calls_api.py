@@ -258,3 +258,15 @@ def test_the_schema_documents_the_calls(scene):
     text = response.content.decode()
     for path in ("/api/v1/calls/", "/api/v1/calls/{id}/reopen/", "/api/v1/calls/{id}/route/"):
         assert path in text
+
+
+def test_an_empty_code_in_a_form_body_is_a_400_not_left_out(scene):
+    """A form cannot leave a field out by sending it empty: the schema says a code has at
+    least one character (a schemathesis finding)."""
+    from tests.api_helpers import client_for, url
+
+    township = client_for(scene.w, "township_a")
+    response = township.post(url("calls/"), {"item": "", "found": "发现问题", "urgency": "normal"},
+                             format="multipart")
+    assert response.status_code == 400, response.content
+    assert "item" in response.json()["errors"]

@@ -26,8 +26,9 @@ TOWNSHIP_FILTER_HELP = _("Township code (9 digits).")
 class StrictInputMixin:
     """An input serializer that refuses fields it does not know (a typo is a 400, not ignored),
     a number or a boolean sent for a text field (DRF would turn ``0`` into ``"0"``) and, in a
-    form body, an empty value for a date, number or choice (DRF would read it as null or as
-    left out): the body must say what the schema says."""
+    form body, an empty value for a field that may not be blank — a date, a number, a choice,
+    a code (DRF would read it as null or as left out): the body must say what the schema
+    says."""
 
     def to_internal_value(self, data):
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
@@ -41,7 +42,7 @@ class StrictInputMixin:
                 if (isinstance(field, serializers.CharField)
                         and value is not None and not isinstance(value, str)):
                     errors[name] = [field.error_messages["invalid"]]
-                elif (form and value == "" and not isinstance(field, serializers.CharField)
+                elif (form and value == "" and not getattr(field, "allow_blank", False)
                         and not isinstance(field, serializers.ListField)):
                     errors[name] = [gettext(
                         "An empty value is not valid here: leave the field out instead."
