@@ -828,10 +828,10 @@ def test_home_shows_what_waits_for_each_persona(world):
     DelegationFactory(department=world.dept_a, townships=[world.township_a])
     assert client_for(world.office).get(reverse("home")).context["pending"]["to_review"] == 1
     assert client_for(world.township_a_user).get(reverse("home")).context["pending"] == {
-        "awaiting_opinion": 1
+        "awaiting_opinion": 1, "claims_in_review": 0,
     }
     assert client_for(world.township_b_user).get(reverse("home")).context["pending"] == {
-        "awaiting_opinion": 0
+        "awaiting_opinion": 0, "claims_in_review": 0,
     }
     dept = client_for(world.dept_a_user).get(reverse("home")).context["pending"]
     assert (dept["drafts"], dept["in_review"]) == (1, 1)
