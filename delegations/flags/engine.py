@@ -27,6 +27,7 @@ from typing import Iterable
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     CharField,
     Expression,
     F,
@@ -35,7 +36,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Func, RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -76,6 +77,33 @@ KEY_COLUMNS = (
 ORDER_COLUMNS = ("f_tcode", "f_dcode", "f_icode", "f_assignment", "f_delegation", "f_entry")
 ID_KEYS = ("f_township", "f_department", "f_item", "f_assignment", "f_delegation", "f_entry")
 DETAIL_COLUMNS = ("f_tname", "f_dname", "f_iname", "f_facts")
+
+
+class InIds(Func):
+    """``column`` is one of the ids of a JSON array parameter (a filter's stand-in). On
+    PostgreSQL written ``= ANY(ARRAY(…))``: the array is read once and the column's index finds
+    the few rows, where ``IN (SELECT … FROM json_array_elements_text(…))`` became a semi-join
+    applied after computing the rule for every row of the database."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column, stand_in):
+        super().__init__(F(column) if isinstance(column, str) else column, Value(stand_in))
+
+    def _parts(self, compiler):
+        column, ids = self.source_expressions
+        col_sql, col_params = compiler.compile(column)
+        ids_sql, ids_params = compiler.compile(ids)
+        return col_sql, ids_sql, [*col_params, *ids_params]
+
+    def as_sql(self, compiler, connection, **extra):
+        col_sql, ids_sql, params = self._parts(compiler)
+        return f"{col_sql} IN (SELECT value FROM json_each({ids_sql}))", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        col_sql, ids_sql, params = self._parts(compiler)
+        return (f"{col_sql} = ANY(ARRAY(SELECT CAST(value AS bigint) FROM "
+                f"json_array_elements_text(CAST({ids_sql} AS json))))"), params
 
 
 def _id(path):
@@ -190,14 +218,15 @@ class _Filters:
 
     def apply(self, qs: QuerySet, part: Part) -> QuerySet:
         if self.townships is not None:
-            ids = RawSQL(self._ID_LIST[connection.vendor], [self._TOWNSHIPS])
-            qs = qs.filter(f_township__in=ids)
+            qs = qs.filter(InIds("f_township", self._TOWNSHIPS))
         if self.assignments is not None:
             if part.assignment is None:
                 return qs.none()
             if not part.late_filters:
-                ids = RawSQL(self._ID_LIST[connection.vendor], [self._ASSIGNMENTS])
-                qs = qs.filter(f_assignment__in=ids)
+                # On the column itself (not the annotation's COALESCE), so that its index
+                # finds the few rows.
+                column = part.assignment if isinstance(part.assignment, str) else "f_assignment"
+                qs = qs.filter(InIds(column, self._ASSIGNMENTS))
         if self.items is not None and part.duty_item is not None and not part.late_filters:
             # The rows of these items, and the rows without an item (id 0).
             qs = qs.filter(f_item__in=RawSQL(self._ID_LIST[connection.vendor], [self._ITEMS]))
