@@ -127,19 +127,26 @@ def _display(obj, name) -> str:
     return str(value)
 
 
+def _stored(obj, name):
+    """A field's stored value (a relation's id): equal stored values display alike."""
+    return getattr(obj, obj._meta.get_field(name).attname)
+
+
 def compare_entries(before: ListEntry, after: ListEntry) -> list[FieldChange]:
-    """The visible differences between two states of the same entry (item fields first)."""
+    """The visible differences between two states of the same entry (item fields first).
+    Only fields whose stored values differ are displayed (most of a list does not change)."""
     changes = []
-    for name in ITEM_COMPARED_FIELDS:
-        old, new = _display(before.item, name), _display(after.item, name)
-        if old != new:
-            label = str(DutyItem._meta.get_field(name).verbose_name)
-            changes.append(FieldChange(name, label, old, new))
-    for name in ENTRY_COMPARED_FIELDS:
-        old, new = _display(before, name), _display(after, name)
-        if old != new:
-            label = str(ListEntry._meta.get_field(name).verbose_name)
-            changes.append(FieldChange(name, label, old, new))
+    for model, old_obj, new_obj, names in (
+        (DutyItem, before.item, after.item, ITEM_COMPARED_FIELDS),
+        (ListEntry, before, after, ENTRY_COMPARED_FIELDS),
+    ):
+        for name in names:
+            if _stored(old_obj, name) == _stored(new_obj, name):
+                continue
+            old, new = _display(old_obj, name), _display(new_obj, name)
+            if old != new:
+                label = str(model._meta.get_field(name).verbose_name)
+                changes.append(FieldChange(name, label, old, new))
     return changes
 
 

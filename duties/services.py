@@ -16,8 +16,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,23 +103,28 @@ def _history_rows_as_of(township, day, *, kind=None, scope=None):
     """Per entry, the version that speaks for ``day``: its latest history row recorded by the
     end of ``day``; for an entry recorded only later (a list moved in after the day it took
     effect), its first recorded row. Deletions are dropped; the row's recorded scope must cover
-    the township and its window ``day``."""
+    the township and its window ``day``.
+
+    Two queries: the versions (id, date) of every entry that could cover the township — its
+    county's, or one naming it — are read and the version picked here (a correlated "latest
+    of each" subquery per row cost far more), then the picked rows."""
     history = ListEntry.history.model
     cutoff = end_of_day(day)
-    versions = history.objects.filter(id=OuterRef("id"))
-    latest = (
-        versions.filter(history_date__lt=cutoff)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    first = versions.order_by("history_date", "history_id").values("history_id")[:1]
-    # Only rows that could cover the township (its county's entries, or rows naming it),
-    # before the per-entry version is picked: the cost stays that of one county whatever the
-    # rest of the database holds. (The same rows history_scope_covers keeps below.)
     named = history.townships.model.objects.filter(township=township).values("history")
+    versions = history.objects.filter(
+        Q(item__county_id=township.county_id)
+        | Q(id__in=history.objects.filter(history_id__in=named).values("id"))
+    )
+    latest, first = {}, {}
+    for entry_id, history_id, date in versions.values_list("id", "history_id", "history_date"):
+        order = (date, history_id)
+        if date < cutoff and (entry_id not in latest or order > latest[entry_id]):
+            latest[entry_id] = order
+        if entry_id not in first or order < first[entry_id]:
+            first[entry_id] = order
+    picked = [order[1] for order in {**first, **latest}.values()]
     rows = (
-        history.objects.filter(Q(item__county_id=township.county_id) | Q(history_id__in=named))
-        .filter(history_id=Coalesce(Subquery(latest), Subquery(first)))
+        history.objects.filter(history_id__in=picked)
         .exclude(history_type="-")
         .filter(history_scope_covers(township), in_window(day))
     )
@@ -161,7 +165,7 @@ def entries_as_of(township, day: datetime.date, *, kind=None, scope=None) -> lis
     basis… from the item's history); it carries ``entry.history_record``. ``scope`` is the
     reader's visibility (``townships.access.scope_q(user, ListEntry)``, applied to the
     history rows, so an entry that was a draft that day stays hidden from the public; None:
-    every entry). Three queries whatever the size of the lists.
+    every entry). Four queries whatever the size of the lists.
     """
     rows = _history_rows_as_of(township, day, kind=kind, scope=scope)
     items = _items_as_of(township.county_id, end_of_day(day))
