@@ -77,17 +77,27 @@ class Flag:
 
 
 class GroupConcat(Aggregate):
-    """Comma-separated values of a column (evidence lists such as the ids considered)."""
+    """Comma-separated values of a column (evidence lists such as the ids considered). With
+    ``ordered=True``, on PostgreSQL in the column's order: STRING_AGG's order otherwise follows the plan, and a
+    refresh narrowed to some townships would read the same list in another order (a changed
+    finding where nothing changed). SQLite (3.40 here: no ORDER BY inside GROUP_CONCAT) keeps
+    the order of the rows it reads."""
 
     function = "GROUP_CONCAT"
     output_field = CharField()
 
+    def __init__(self, *expressions, ordered=False, **extra):
+        # ``ordered``: in the column's order (not as a window function: PostgreSQL refuses it)
+        self.ordered = ordered
+        super().__init__(*expressions, **extra)
+
     def as_postgresql(self, compiler, connection, **extra_context):
+        order = " ORDER BY %(expressions)s" if self.ordered else ""
         return self.as_sql(
             compiler,
             connection,
             function="STRING_AGG",
-            template="%(function)s(CAST(%(expressions)s AS TEXT), ',')",
+            template="%(function)s(CAST(%(expressions)s AS TEXT), ','" + order + ")",
             **extra_context,
         )
 

@@ -200,7 +200,8 @@ def delegations_for_item():
 def id_list(queryset, group: str, column: str):
     """Subquery: the comma-separated ``column`` values of ``queryset`` (one group)."""
     return Subquery(
-        queryset.order_by().values(group).annotate(ids=GroupConcat(column)).values("ids")[:1]
+        queryset.order_by().values(group).annotate(ids=GroupConcat(column, ordered=True))
+        .values("ids")[:1]
     )
 
 
