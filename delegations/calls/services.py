@@ -36,13 +36,12 @@ import statistics
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from delegations import calendar, steps
+from delegations import calendar, mail, steps
 from delegations.calls import access as call_access
 from delegations.calls.models import AWAITING_REPORT, Call
 from delegations.stamps import real_user, reason_with, stamp
@@ -373,30 +372,8 @@ def reopen(user, call, *, reason: str, now=None) -> Call:
 # --------------------------------------------------------------------------- e-mail
 
 
-def _mail_configured() -> bool:
-    """Whether an e-mail backend was set up (Django's default, SMTP to localhost, is not)."""
-    return (settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend"
-            or settings.EMAIL_HOST != "localhost")
-
-
 def _send_on_commit(call, who: Q, subject: str, body: str):
-    from django.contrib.auth import get_user_model
-
-    if not _mail_configured():
-        return
-    addresses = list(get_user_model().objects.filter(who, is_active=True).exclude(email="")
-                     .values_list("email", flat=True))
-    if not addresses:
-        return
-    message = (subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-
-    def send():
-        try:
-            send_mass_mail([message], fail_silently=False)
-        except Exception:  # the call stands in the app whatever the mail server says
-            log.exception("call %s e-mail not sent", call.pk)
-
-    transaction.on_commit(send)
+    mail.send_on_commit(who, subject, body, about=f"call {call.pk}")
 
 
 def _tell_department(call, *, new: bool):

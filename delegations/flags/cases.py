@@ -32,15 +32,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, Value, When
+from django.db.models import Count, F, IntegerField, Q, Value, When
 from django.db.models import Case as Choose
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from delegations import calendar, steps
+from delegations import calendar, mail, steps
 from delegations.flags import case_access
 from delegations.flags.models import Case, Finding
 from delegations.stamps import real_user, reason_with, stamp
@@ -358,25 +357,10 @@ def close(user, case, *, resolution: str, note: str = "", now=None) -> Case:
     return locked
 
 
-def _mail_configured() -> bool:
-    """Whether an e-mail backend was set up (Django's default, SMTP to localhost, is not)."""
-    return (settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend"
-            or settings.EMAIL_HOST != "localhost")
-
-
 def _tell_department(case):
     """E-mail the department's users about the notice, once the step is committed (where
-    they have addresses; Django's e-mail backend decides how it is sent)."""
-    from django.contrib.auth import get_user_model
-
-    if case.department_id is None or not _mail_configured():
-        return
-    addresses = list(
-        get_user_model().objects.filter(
-            profile__department_id=case.department_id, is_active=True
-        ).exclude(email="").values_list("email", flat=True)
-    )
-    if not addresses:
+    they have addresses and an e-mail backend is configured: ``delegations.mail``)."""
+    if case.department_id is None:
         return
     subject = _("Correction notice: case no. %(id)s, due %(deadline)s") % {
         "id": case.pk, "deadline": case.due_on}
@@ -384,12 +368,5 @@ def _tell_department(case):
         "The compilation office asks your department to correct what case no. %(id)s found "
         "by %(deadline)s.\n\n%(note)s"
     ) % {"id": case.pk, "deadline": case.due_on, "note": case.notice}
-    message = (subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-
-    def send():
-        try:
-            send_mass_mail([message], fail_silently=False)
-        except Exception:  # the notice stands in the app whatever the mail server says
-            log.exception("correction notice e-mail for case %s not sent", case.pk)
-
-    transaction.on_commit(send)
+    mail.send_on_commit(Q(profile__department_id=case.department_id), subject, body,
+                        about=f"correction notice of case {case.pk}")
