@@ -106,6 +106,13 @@ def require(user, step, call):
     steps.require(explain, user, step, call)
 
 
+def may_file(user, township) -> bool:
+    """Whether ``user`` files calls for ``township`` (its own users only): the pages show
+    the "call the department" buttons by it."""
+    return (user.is_authenticated and access.role_of(user) == access.TOWNSHIP
+            and access.profile_of(user).township_id == getattr(township, "pk", township))
+
+
 def require_filer(user, township=None):
     """The township ``user`` files calls for (its own); NotAllowed for any other role or for
     another township."""

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.views import object_or_404
 from delegations.assignments import report_assignment
+from delegations.calls import access as call_access
 from delegations.models import Assignment
 from delegations.web.flag_reads import flags_of_assignment
 from duties import checker, history, notice_check
@@ -175,6 +176,8 @@ def township_page(request, code):
         + _query(**filter_params),
         "check_form": CheckForm(),
         "check_limit_kb": checker.MAX_TEXT_BYTES // 1024,
+        # The "call the department" buttons on the territorial list (not on a past day's).
+        "may_call": call_access.may_file(request.user, township) and not as_of,
     }
     return render(request, "public/township.html", context, status=200 if valid else 400)
 
@@ -322,6 +325,7 @@ def township_check(request, code):
             "result": result,
             "notice": notice if notice is not None and not notice.is_single_task else None,
             "report_form": report_form,
+            "may_call": call_access.may_file(request.user, township),
             "check_limit_kb": checker.MAX_TEXT_BYTES // 1024,
             "threshold_percent": round(checker.MATCH_THRESHOLD * 100),
         },
