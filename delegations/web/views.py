@@ -263,14 +263,10 @@ def _detail_context(request, delegation, **forms_in_error):
     allowed["give_opinion"] = (
         allowed["give_opinion"] and own_township is not None and own_township.pk not in opinions
     )
-    # A claim (认领): the township withdraws it, the department gives its opinion once.
-    claim = delegation.claimed_by_id is not None
-    for step in ("withdraw", "give_opinion"):
-        allowed[step] = allowed[step] and not claim
-    allowed["withdraw_claim"] = allowed["withdraw_claim"] and claim
-    allowed["department_opinion"] = (
-        allowed["department_opinion"] and claim and not delegation.department_opinion
-    )
+    # The steps a claim (认领) decides by its preconditions (the workflow's table): the
+    # township withdraws a claim, the department gives its opinion on it once.
+    for step in ("withdraw", "withdraw_claim", "give_opinion", "department_opinion"):
+        allowed[step] = allowed[step] and not workflow.refusals(step, delegation)
     # The submit-time rules, shown on a draft before the department presses "submit".
     problems = []
     if allowed["submit"]:
