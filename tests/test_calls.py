@@ -495,3 +495,21 @@ def test_a_single_task_checked_on_a_territorial_item_offers_the_call(world, entr
     response = client.post(f"/townships/{world.township_a.code}/check/",
                            {"text": "河道非法采砂巡查报告"})
     assert "data-call-entry" not in response.content.decode()
+
+
+def test_the_offices_page_runs_the_same_queries_for_one_or_many_calls_to_route(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.office)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/calls/").status_code == 200
+        return len(captured.captured_queries)
+
+    calls.file_call(world.township_a_user, found="山体出现裂缝")
+    one = queries()
+    for n in range(4):
+        calls.file_call(world.township_a_user, found=f"发现问题{n}")
+    assert queries() == one

@@ -40,23 +40,35 @@ class ReopenForm(forms.Form):
     reason = _text(_("Why the call is reopened"), required=True)
 
 
+def county_departments(county_id) -> list:
+    """The departments a call of the county may be routed to, in code order."""
+    return list(Department.objects.filter(county_id=county_id).order_by("code"))
+
+
 class RouteForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("Lead department"),
-                                        queryset=Department.objects.none())
+    department = forms.TypedChoiceField(label=_("Lead department"), coerce=int)
     note = _text(_("Note"), rows=2)
 
-    def __init__(self, *args, call, **kwargs):
+    def __init__(self, *args, call, departments=None, **kwargs):
+        """``departments``: the call's county's (``county_departments``), read once for a
+        page of calls; read here when not given."""
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(
-            county_id=call.county_id).order_by("code")
+        if departments is None:
+            departments = county_departments(call.county_id)
+        self.departments = {d.pk: d for d in departments}
+        self.fields["department"].choices = [("", "---------")] + [
+            (d.pk, str(d)) for d in departments]
+
+    def clean_department(self):
+        return self.departments[self.cleaned_data["department"]]
 
 
 STEP_FORMS = {"accept": NoteForm, "report": ReportForm, "confirm": NoteForm,
               "reopen": ReopenForm, "route": RouteForm}
 
 
-def form_for(step, call, data=None):
+def form_for(step, call, data=None, departments=None):
     """The form of ``step`` on ``call`` (bound to ``data`` when given), prefixed by the call
-    and the step (several calls' forms on one page)."""
-    extra = {"call": call} if step == "route" else {}
+    and the step (several calls' forms on one page); ``departments`` for a route form."""
+    extra = {"call": call, "departments": departments} if step == "route" else {}
     return STEP_FORMS[step](data, prefix=f"c{call.pk}-{step}", **extra)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from delegations.calls import access as call_access
 from delegations.calls import services
-from delegations.calls.forms import STEP_FORMS, CallForm, form_for
+from delegations.calls.forms import STEP_FORMS, CallForm, county_departments, form_for
 from delegations.calls.models import AWAITING_REPORT, Call
 from delegations.flags.charts import bar_chart
 from delegations.transitions import WorkflowError
@@ -49,12 +49,18 @@ SUCCESS = {
 
 
 def _with_steps(user, calls, now):
-    """Each call with the forms of the steps ``user`` may take on it, and its overdue mark."""
+    """Each call with the forms of the steps ``user`` may take on it, and its overdue mark
+    (the route forms' departments read once per county, not once per call)."""
+    departments = {}
     for call in calls:
+        steps = [s for s in ("route", "accept", "report", "confirm", "reopen")
+                 if call_access.can(user, s, call)]
+        if "route" in steps and call.county_id not in departments:
+            departments[call.county_id] = county_departments(call.county_id)
         call.step_forms = [
-            {"step": step, "label": STEP_LABELS[step], "form": form_for(step, call)}
-            for step in ("route", "accept", "report", "confirm", "reopen")
-            if call_access.can(user, step, call)
+            {"step": step, "label": STEP_LABELS[step],
+             "form": form_for(step, call, departments=departments.get(call.county_id))}
+            for step in steps
         ]
         call.overdue = call.is_overdue(now)
     return calls
