@@ -82,6 +82,9 @@ def test_a_county_moves_in_through_the_admin_in_the_browser(
     assert rows[1] == ["单位", "类型", "账号", "一次性密码"]
     accounts = {row[2]: row[3] for row in rows[2:]}
     assert {"990500-zjj", "990500101"} <= set(accounts)
+    # The download leaves the page as it was; the next page says what was done.
+    page.reload()
+    assert f"已建立 {len(accounts)} 个账号" in page.inner_text("ul.messagelist")
 
     # A department's first login: the password on the sheet, then its own.
     department = page.context.browser.new_context(locale="zh-CN").new_page()

@@ -109,6 +109,24 @@ def test_responsibility_labels(world, written, responsibility):
     assert Assignment.objects.get().responsibility == responsibility
 
 
+def test_rows_without_a_responsibility_are_named_before_confirming_as_recorded_cooperation(world):
+    data = assignments_file(
+        assignment_row(1, "防汛值守", responsibility=""),
+        assignment_row(2, "秸秆禁烧", responsibility=""),
+        assignment_row(3, "安全检查", responsibility="主体"),
+        assignment_row(4, "环境整治", responsibility=" "),
+    )
+    report = run("assignments", data, world, dry_run=True)
+    assert report.messages == []
+    assert report.warnings == [_(
+        "%(column)s is blank on rows %(rows)s: they are recorded as cooperation (配合). "
+        "Fill in 主体 where the township was asked to take the main responsibility."
+    ) % {"column": "责任类型", "rows": "3–4、6"}]
+    # Every row is filled in: nothing to say.
+    filled = assignments_file(assignment_row(1, "防汛值守", responsibility="配合"))
+    assert run("assignments", filled, world, dry_run=True).warnings == []
+
+
 def test_an_unknown_township_or_department_is_a_row_error_naming_it_and_nothing_is_written(world):
     before = snapshot()
     data = assignments_file(

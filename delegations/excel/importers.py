@@ -46,6 +46,17 @@ from duties.excel.errors import RowError
 from duties.excel.values import TownshipIndex, key, parse_choice, parse_date, parse_decimal, parse_int
 
 
+def compact_rows(numbers) -> str:
+    """Row numbers as ranges: [3, 4, 5, 9] -> "3–5、9"."""
+    spans = []
+    for previous, number in zip([None, *numbers], numbers):
+        if previous is None or number != previous + 1:
+            spans.append([number, number])
+        else:
+            spans[-1][1] = number
+    return "、".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
 def importer_for(kind, **kwargs):
     """The importer of a past-work sheet (``duties.excel.importers.importer_for`` hands over)."""
     if kind == sheets.ASSIGNMENTS:
@@ -287,6 +298,10 @@ class AssignmentImporter(_PastWorkImporter):
                         channel, responsibility)
             self.existing.setdefault(identity, (pk, text))
 
+    def prepare(self, table):
+        super().prepare(table)
+        self.assumed_cooperation = []  # rows whose 责任类型 is blank (or has no column)
+
     def plan_row(self, number, cells):
         department = self.read_department(cells)
         townships = self.read_townships(cells)
@@ -298,6 +313,8 @@ class AssignmentImporter(_PastWorkImporter):
             cells, "responsibility", sheets.RESPONSIBILITY_LABELS, sheets.RESPONSIBILITY_VARIANTS,
             Assignment.Responsibility.COOPERATE,
         ) if self.has("responsibility") else Assignment.Responsibility.COOPERATE
+        if not (self.has("responsibility") and self.text_cell(cells, "responsibility")):
+            self.assumed_cooperation.append(number)
         document_no = self.read_text(cells, "document_no", Assignment, single_line=True)
         assigned_on = self.read_date(cells, "assigned_on", required=True)
         description = self.read_text(cells, "description", Assignment)
@@ -330,6 +347,17 @@ class AssignmentImporter(_PastWorkImporter):
             "assigned_on": assigned_on, "description": description,
         }))
         return outcome
+
+    def finish(self):
+        super().finish()
+        if self.assumed_cooperation:
+            # Shown before confirming: a main responsibility recorded as cooperation would hide
+            # a 主体责任转嫁 from the flags (MAIN_DUTY_SHIFTED).
+            self.report.warnings.append(_(
+                "%(column)s is blank on rows %(rows)s: they are recorded as cooperation (配合). "
+                "Fill in 主体 where the township was asked to take the main responsibility."
+            ) % {"column": sheets.ASSIGNMENTS_SHEET.column("responsibility").header,
+                 "rows": compact_rows(self.assumed_cooperation)})
 
     def apply(self):
         from delegations.assignments import record_assignment
