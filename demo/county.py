@@ -6,8 +6,9 @@
 - the demo accounts: one office user (编办), one user per department and per township, each
   with a profile of the right role and the password ``DEMO_PASSWORD``;
 - the catalog (``demo_catalog.json``), the delegations with their township opinions
-  (``demo_delegations.json``), the four lists (``demo_lists.json``) and the assignments
-  (``demo_assignments.json``).
+  (``demo_delegations.json``), the four lists (``demo_lists.json``), the assignments
+  (``demo_assignments.json``), the townships' calls (``demo_calls.json``, ``demo.calls``) and
+  claims (``demo_claims.json``, ``demo.claims``).
 
 It is idempotent: every object is found by its natural key (codes, a delegation's ``ref``, an
 assignment's title) and compared with the data before anything is saved; unchanged objects
@@ -62,6 +63,8 @@ from delegations.calendar import add_working_days
 from delegations.flags import store as flag_store
 from delegations.models import Assignment, Delegation
 from demo import lifecycle
+from demo.calls import load_calls
+from demo.claims import load_claims
 from duties.models import DutyItem, ListEntry
 from townships.models import County, Department, DepartmentAlias, Profile, Township
 
@@ -81,6 +84,8 @@ FILES = {
     "lists": "demo_lists.json",
     "delegations": "demo_delegations.json",
     "assignments": "demo_assignments.json",
+    "calls": "demo_calls.json",
+    "claims": "demo_claims.json",
     "expected_flags": "demo_expected_flags.json",
 }
 
@@ -321,6 +326,8 @@ class _Loader:
         self.reclassify()
         self.load_lists(read_fixture("lists", self.dir))
         self.load_assignments(read_fixture("assignments", self.dir)["assignments"])
+        load_calls(self, read_fixture("calls", self.dir)["calls"])
+        load_claims(self, read_fixture("claims", self.dir)["claims"])
 
     # -- county, townships, departments
 

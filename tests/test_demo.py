@@ -160,6 +160,52 @@ def test_demo_delegations_walk_their_workflow_in_the_history(loaded):
     assert "derived_from" in workflow.validate_request(re_entrusted)
 
 
+def test_demo_calls_show_every_status_walked_through_the_call_services(loaded):
+    from delegations.calls import services as call_services
+    from delegations.calls.models import Call
+
+    calls = Call.objects.filter(county__code=demo.DEMO_COUNTY_CODE)
+    assert set(calls.values_list("status", flat=True)) == set(Call.Status.values)
+    # Overdue, urgent and unrouted calls come from the services' own deadlines.
+    assert calls.filter(call_services.overdue_q()).count() >= 2
+    assert calls.filter(urgency=Call.Urgency.URGENT, due_at__isnull=False).exists()
+    assert calls.filter(status=Call.Status.AT_OFFICE, lead_department__isnull=True).exists()
+    # Each step by the user whose step it is, in the call's history.
+    reopened = calls.get(status=Call.Status.REOPENED)
+    steps = list(reopened.history.order_by("history_date", "history_id"))
+    assert [h.status for h in steps] == ["routed", "accepted", "reported", "reopened"]
+    assert [h.history_user.username for h in steps] == [
+        "town-999001201", "dept-zjj", "dept-zjj", "town-999001201"]
+    assert steps[0].history_date < steps[-1].history_date <= timezone.now()
+    routed = calls.get(routed_by__username=demo.OFFICE_USERNAME)
+    assert routed.lead_department.code == "ZJJ" and routed.item is None
+    # The office's per-department figures count them.
+    figures = {f.department.code: f for f in call_services.department_figures(
+        County.objects.get(code=demo.DEMO_COUNTY_CODE))}
+    assert figures["SLJ"].overdue >= 1
+
+
+def test_demo_claims_wait_for_the_department_and_for_the_office(loaded):
+    claims = Delegation.objects.filter(department__county__code=demo.DEMO_COUNTY_CODE,
+                                       claimed_by__isnull=False)
+    waiting_department = claims.get(department_opinion="")
+    agreed = claims.get(department_opinion="agree")
+    assert {waiting_department.state, agreed.state} == {Delegation.State.SUBMITTED}
+    assert agreed.agreement_scope and agreed.agreement_term_end
+    # Filed by the township's own account, the opinion by the department's.
+    first = agreed.history.earliest("history_date")
+    assert first.history_user.username == f"town-{agreed.claimed_by.code}"
+    assert agreed.history.latest("history_date").history_user.username == (
+        f"dept-{agreed.department.code.lower()}")
+    # What still stands before the office's approval: the legality review for the agreed
+    # claim; for the other, its department's opinion and the entrustment's written terms too.
+    codes = lambda d: {getattr(r, "code", "submit_rules")  # noqa: E731
+                       for r in workflow.refusals("approve", d)}
+    assert codes(agreed) == {"legal_review_pending"}
+    assert codes(waiting_department) == {
+        "legal_review_pending", "department_opinion_pending", "submit_rules"}
+
+
 def test_demo_objections_were_answered_before_the_approval(loaded):
     approved = demo.find_delegation("D12")
     objections = approved.opinions.filter(opinion="object")
