@@ -72,7 +72,7 @@ def test_a_township_calls_from_its_phone_and_the_department_answers_in_time(
     assert page.locator("[data-goes-to='YJJ']").count() == 1
     page.fill("#id_found", FOUND)
     page.fill("#id_place", "东河村段")
-    shots(page, "call-new-phone")
+    shots(page, "call-new-phone", doc=True)
     assert fits(page)
     page.click("#call-submit")
     page.wait_for_url(re.compile(r"/calls/\d+/$"))
@@ -89,7 +89,7 @@ def test_a_township_calls_from_its_phone_and_the_department_answers_in_time(
     page.click(f"#call-{call.pk}-accept button[type=submit]")
     page.wait_for_selector(".messages")
     page.fill(f"#id_c{call.pk}-report-report", "已到场处置，没收采砂工具")
-    shots(page, "call-report-phone")
+    shots(page, "call-report-phone", doc=True)
     assert fits(page)
     page.click(f"#call-{call.pk}-report button[type=submit]")
     page.wait_for_selector(".messages")
@@ -121,7 +121,7 @@ def test_a_township_calls_from_its_phone_and_the_department_answers_in_time(
     assert row.locator("[data-figure='in_time']").inner_text() == "1"
     assert row.locator("[data-figure='overdue']").inner_text() == "1"
     assert page.locator(f"#call-{late.pk} [data-overdue]").count() == 1
-    shots(page, "call-office-phone")
+    shots(page, "call-office-phone", doc=True)
     log_out(page)
 
     # --- The department's home page shows it overdue -------------------------------------

@@ -16,6 +16,7 @@ TESTS = [
     "tests/test_browser_requests.py",
     "tests/test_browser_own_pages.py",
     "tests/test_browser_onboarding.py",
+    "tests/test_calls_browser.py",
 ]
 
 if __name__ == "__main__":
