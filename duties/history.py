@@ -127,9 +127,10 @@ def _display(obj, name) -> str:
     return str(value)
 
 
-def _stored(obj, name):
-    """A field's stored value (a relation's id): equal stored values display alike."""
-    return getattr(obj, obj._meta.get_field(name).attname)
+def _stored_names(model, names) -> list[tuple[str, str]]:
+    """``(field name, attribute holding its stored value)``: a relation's id, so that equal
+    stored values are known to display alike without reading the related objects."""
+    return [(name, model._meta.get_field(name).attname) for name in names]
 
 
 def compare_entries(before: ListEntry, after: ListEntry) -> list[FieldChange]:
@@ -137,17 +138,21 @@ def compare_entries(before: ListEntry, after: ListEntry) -> list[FieldChange]:
     Only fields whose stored values differ are displayed (most of a list does not change)."""
     changes = []
     for model, old_obj, new_obj, names in (
-        (DutyItem, before.item, after.item, ITEM_COMPARED_FIELDS),
-        (ListEntry, before, after, ENTRY_COMPARED_FIELDS),
+        (DutyItem, before.item, after.item, _ITEM_STORED),
+        (ListEntry, before, after, _ENTRY_STORED),
     ):
-        for name in names:
-            if _stored(old_obj, name) == _stored(new_obj, name):
+        for name, attname in names:
+            if getattr(old_obj, attname) == getattr(new_obj, attname):
                 continue
             old, new = _display(old_obj, name), _display(new_obj, name)
             if old != new:
                 label = str(model._meta.get_field(name).verbose_name)
                 changes.append(FieldChange(name, label, old, new))
     return changes
+
+
+_ITEM_STORED = _stored_names(DutyItem, ITEM_COMPARED_FIELDS)
+_ENTRY_STORED = _stored_names(ListEntry, ENTRY_COMPARED_FIELDS)
 
 
 def _dedupe(events: list[ChangeEvent]) -> list[ChangeEvent]:
@@ -182,49 +187,42 @@ def changes_between(
     after = {e.pk: e for e in services.entries_as_of(township, day2, kind=kind, scope=scope)}
     start, end = services.end_of_day(day1), services.end_of_day(day2)
 
+    # The records in between, read as values (a full history row per record cost as much as
+    # the comparison itself); the user is shown by its username.
+    event_fields = ("id", "history_date", "history_type", "history_change_reason",
+                    "history_user__username")
     entry_events: dict[int, list[ChangeEvent]] = {}
     records = (
         ListEntry.history.model.objects.filter(
             history_date__gte=start, history_date__lt=end, item__county_id=township.county_id
         )
-        .select_related("history_user")
         .order_by("history_date", "history_id")
     )
     if kind:
         records = records.filter(kind=kind)
     wanted = before.keys() | after.keys()
-    for record in records:
-        if record.id not in wanted:
+    for pk, date, history_type, reason, user, document_no in records.values_list(
+        *event_fields, "document_no"
+    ):
+        if pk not in wanted:
             continue
-        entry_events.setdefault(record.id, []).append(
-            ChangeEvent(
-                date=record.history_date,
-                action=_action(record.history_type),
-                reason=record.history_change_reason or "",
-                document_no=record.document_no or "",
-                user=str(record.history_user or ""),
-            )
-        )
+        entry_events.setdefault(pk, []).append(ChangeEvent(
+            date=date, action=_action(history_type), reason=reason or "",
+            document_no=document_no or "", user=user or "",
+        ))
     item_events: dict[int, list[ChangeEvent]] = {}
     item_records = (
         DutyItem.history.model.objects.filter(
             history_date__gte=start, history_date__lt=end, county_id=township.county_id
         )
-        .select_related("history_user")
+        .exclude(history_type="+")
         .order_by("history_date", "history_id")
     )
-    for record in item_records:
-        if record.history_type == "+":
-            continue
-        item_events.setdefault(record.id, []).append(
-            ChangeEvent(
-                date=record.history_date,
-                action="item_changed",
-                reason=record.history_change_reason or "",
-                document_no="",
-                user=str(record.history_user or ""),
-            )
-        )
+    for pk, date, _type, reason, user in item_records.values_list(*event_fields):
+        item_events.setdefault(pk, []).append(ChangeEvent(
+            date=date, action="item_changed", reason=reason or "", document_no="",
+            user=user or "",
+        ))
 
     def events_for(entry: ListEntry, change: str) -> list[ChangeEvent]:
         events = _dedupe(entry_events.get(entry.pk, []))
