@@ -12,7 +12,9 @@ admission are the township's, territorial only its share, an unlisted task needs
 (清单之外无事项), and a reclaimed one is unlisted *and* taken back — the worst.
 
 The issuer is found as Excel sheets find departments (``duties.excel.departments``): code,
-full name, short name, alias, then the name with the county and the 县/区/市 prefix removed.
+full name, short name, alias, then the name with the county and the 县/区/市 prefix removed;
+a notice that names its issuer only in its document number (示应急〔2026〕8号) is read by the
+number's abbreviation (``abbreviated``).
 """
 
 from __future__ import annotations
@@ -140,9 +142,10 @@ def _departments(county) -> list[Department]:
     return departments
 
 
-def find_issuer(county, names, departments=None) -> Department | None:
-    """The first of ``names`` that names exactly one department of ``county``."""
-    if not names:
+def find_issuer(county, names, departments=None, prefixes=()) -> Department | None:
+    """The first of ``names`` that names exactly one department of ``county``; failing that,
+    the first document-number prefix that abbreviates exactly one (``abbreviated``)."""
+    if not names and not prefixes:
         return None
     if departments is None:
         departments = _departments(county)
@@ -154,7 +157,47 @@ def find_issuer(county, names, departments=None) -> Department | None:
             continue
         if found is not None:
             return found
+    for prefix in prefixes:
+        found = abbreviated(county, departments, prefix)
+        if found is not None:
+            return found
     return None
+
+
+# What a document number puts after the issuer's abbreviation: 发, 函, 字, 电, 复, 通.
+_NUMBER_SUFFIXES = "发函字电复通"
+
+
+def _is_subsequence(short: str, name: str) -> bool:
+    chars = iter(name)
+    return all(char in chars for char in short)
+
+
+def abbreviated(county, departments, prefix: str) -> Department | None:
+    """The one department of ``county`` that a document number's prefix abbreviates: the
+    county's first character (示范县 → 示) and a trailing 发/函/字… dropped, what remains
+    ("应急", "市监", "住建") is the start of the department's normalised name, short name or
+    alias and written in it in order (应急管理局, 市场监督管理局, 住房和城乡建设局). None when no
+    department or several answer."""
+    counties = county_names(county)
+    abbreviation = key(prefix)
+    stem = counties[-1] if counties else ""
+    if stem and abbreviation.startswith(stem):
+        abbreviation = abbreviation[len(stem):]
+    elif stem and abbreviation[:1] == stem[:1]:
+        abbreviation = abbreviation[1:]
+    abbreviation = abbreviation.rstrip(_NUMBER_SUFFIXES)
+    if not abbreviation:
+        return None
+    found = set()
+    for department in departments:
+        for name in (department.name, department.short_name, *department.alias_names):
+            forms = reductions(key(name), counties) if name else []
+            if any(form[:1] == abbreviation[:1] and _is_subsequence(abbreviation, form)
+                   for form in forms):
+                found.add(department)
+                break
+    return found.pop() if len(found) == 1 else None
 
 
 def _mask_names(county, departments) -> list[str]:
@@ -191,7 +234,7 @@ def check_notice(township, text: str) -> NoticeVerdict:
         text=text,
         title=notice.title,
         verdict=worst(task.verdict for task in tasks),
-        issuer=find_issuer(county, notice.issuer_names, departments),
+        issuer=find_issuer(county, notice.issuer_names, departments, notice.document_prefixes),
         tasks=tasks,
         skipped=notice.skipped,
     )

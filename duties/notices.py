@@ -16,7 +16,8 @@ the date and the imprint (``抄送：……`` / ``……办公室 2026年5月20�
   task;
 - ``issuer_names``: the names the notice gives its issuer, most reliable first — the heading's
   ``……关于``, the 文头, the signature line(s), the imprint's ``……印发`` line (the 抄送 line names
-  recipients, never the issuer).
+  recipients, never the issuer); ``document_prefixes``: the abbreviation its own 文号 gives
+  the issuer (``示应急〔2026〕8号``), the last resort.
 
 :func:`matching_text` gives the part of a task that says which duty is meant: the opening,
 reporting and requirement clauses dropped, and the words that say nothing about the duty
@@ -124,6 +125,9 @@ _FORM_LINES = tuple(
     )
 )
 _ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[：:]?")
+_DOCUMENT_NUMBER = re.compile(
+    r"(?P<prefix>[\u4e00-\u9fff]{1,10})\s*[〔\[［（(]\s*(?:19|20)\d{2}\s*[〕\]］）)]\s*\d+\s*号"
+)
 
 # Sentences that are the opening or the closing of a notice (dropped whole).
 _SENTENCE_BOILERPLATE = tuple(
@@ -194,6 +198,9 @@ class Notice:
     title: str = ""
     tasks: list[str] = field(default_factory=list)
     issuer_names: list[str] = field(default_factory=list)
+    # The issuer's abbreviation in the notice's own document number (文号) above the addressees:
+    # "示应急〔2026〕8号" → "示应急" (a number cited in the body is another document's).
+    document_prefixes: list[str] = field(default_factory=list)
     # Tasks found beyond ``MAX_TASKS`` (not kept).
     skipped: int = 0
 
@@ -491,6 +498,9 @@ def parse_notice(text: str) -> Notice:
         return notice
     head, start = _split_head(lines)
     notice.title, head_names = _head(head)
+    notice.document_prefixes = list(dict.fromkeys(
+        match.group("prefix") for line in head for match in _DOCUMENT_NUMBER.finditer(line)
+    ))
     body, tail_names = _split_form(lines[start:])
     notice.issuer_names = list(dict.fromkeys(n for n in head_names + tail_names if n))
     preamble, roots = _build_items(body)

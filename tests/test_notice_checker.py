@@ -7,7 +7,7 @@ import pytest
 
 from duties import checker, notice_check, notices
 from duties.notice_check import ADMISSION, POWER, RECLAIMED, TERRITORIAL, UNLISTED
-from tests.factories import ListEntryFactory
+from tests.factories import DepartmentFactory, ListEntryFactory
 from tests.factories_public import sample_lists
 from tests.test_checker import TASKS
 from townships.models import DepartmentAlias
@@ -526,6 +526,47 @@ def test_the_issuer_is_found_by_name_short_name_alias_or_normalised_form(
 def test_the_first_issuer_name_that_resolves_wins(world, lists):
     found = notice_check.find_issuer(world.county, ["县爱卫办", "示范县水利局", "示范县应急管理局"])
     assert found.code == "SLJ"
+
+
+@pytest.mark.parametrize(
+    "prefix, code",
+    [
+        ("示应急", "YJJ"),  # 应急管理局
+        ("示市监", "SCJ"),  # 市场监督管理局: the characters in order
+        ("示住建", "ZJJ"),  # 住房和城乡建设局
+        ("示林", "LYJ"),
+        ("示交通", "JTJ"),  # 交通运输局
+        ("示民发", "MZJ"),  # 发 ends the prefix, not the department
+        ("示范应急", "YJJ"),  # the county's stem written out
+        ("示人社", None),  # no 人力资源和社会保障局 in this county
+        ("示水", None),  # 水利局 and 水务局: two answer, none is chosen
+        ("云应急", None),  # another county's number
+    ],
+)
+def test_a_document_number_prefix_names_the_one_department_it_abbreviates(
+    world, lists, prefix, code
+):
+    DepartmentFactory(county=world.county, code="SWJ", name="示范县水务局")
+    found = notice_check.find_issuer(world.county, [], prefixes=[prefix])
+    assert (found.code if found else None) == code
+
+
+def test_a_notice_signed_only_by_its_document_number_gets_its_issuer(world, lists):
+    text = """示应急〔2026〕8号
+
+关于开展汛期安全巡查的通知
+
+各乡镇（街道）：
+    根据《关于做好自建房安全工作的通知》（示住建〔2025〕3号）精神，现将有关工作通知如下：
+    一、开展辖区汛期安全隐患排查。
+    二、及时报送排查台账。
+"""
+    parsed = notices.parse_notice(text)
+    assert parsed.issuer_names == [] and parsed.document_prefixes == ["示应急"]
+    assert notice_check.check_notice(world.township_a, text).issuer.code == "YJJ"
+    # A name written out wins over the number.
+    signed = text + "\n示范县水利局\n2026年6月1日\n"
+    assert notice_check.check_notice(world.township_a, signed).issuer.code == "SLJ"
 
 
 # --- The page partial ------------------------------------------------------------------------
