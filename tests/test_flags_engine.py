@@ -220,3 +220,16 @@ def test_a_set_of_items_keeps_their_rows_and_the_rows_without_an_item(world):
     mine = list(query(items=[DutyItem.objects.get(county=world.county, code=item.code)]))
     assert mine == [f for f in everything if f.duty_item is None or f.duty_item.code == item.code]
     assert any(f.duty_item is None for f in mine)
+
+
+def test_evidence_id_lists_read_the_same_whatever_order_the_database_read_the_rows():
+    """GROUP_CONCAT (SQLite) and a window's STRING_AGG (PostgreSQL) list ids in the order the
+    plan reads rows: a refresh narrowed to a township must still see the finding unchanged."""
+    from delegations.flags.engine import row_facts
+
+    facts = row_facts({"f_facts": '{"same_item": "12,3,7", "same_title": "9", "none": null, '
+                                  '"assigned_on": "2025-03-01", "title": "12,3"}'})
+    assert facts == {"same_item": "3,7,12", "same_title": "9", "assigned_on": "2025-03-01",
+                     "title": "12,3"}
+    assert row_facts({"f_facts": '{"same_item": "7,12,3"}'}) == row_facts(
+        {"f_facts": '{"same_item": "3,12,7"}'})

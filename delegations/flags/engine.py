@@ -308,6 +308,25 @@ def _json(value) -> dict:
     return json.loads(value)
 
 
+# Facts that are lists of ids made by a window's GroupConcat (DUPLICATE_ASSIGNMENT): an
+# aggregate cannot be ordered inside a window (PostgreSQL refuses it, SQLite 3.40 cannot), so
+# they come in the order the plan read the rows.
+WINDOW_ID_LISTS = ("same_item", "same_title")
+
+
+def row_facts(row: dict) -> dict:
+    """A rule row's facts (its evidence), the same whatever plan the database chose: the window
+    id lists in the ids' order (otherwise a refresh narrowed to a township could see a changed
+    finding where nothing changed)."""
+    facts = dict(_json(row["f_facts"]))
+    facts.pop("none", None)
+    for name in WINDOW_ID_LISTS:
+        value = facts.get(name)
+        if isinstance(value, str) and value:
+            facts[name] = ",".join(sorted(value.split(","), key=int))
+    return facts
+
+
 _SQL_CACHE: dict[tuple, tuple[str, list]] = {}
 
 
@@ -415,8 +434,7 @@ class FlagMaker:
         return self._texts[rule.code]
 
     def flag(self, rule: Rule, row: dict, **extra) -> Flag:
-        facts = dict(_json(row["f_facts"]))
-        facts.pop("none", None)
+        facts = row_facts(row)
         if rule.explain:
             facts = rule.explain(facts, self.ctx)
         township = self._ref("t", row["f_township"], row["f_tcode"], row["f_tname"])

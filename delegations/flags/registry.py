@@ -81,7 +81,8 @@ class GroupConcat(Aggregate):
     ``ordered=True``, on PostgreSQL in the column's order: STRING_AGG's order otherwise follows the plan, and a
     refresh narrowed to some townships would read the same list in another order (a changed
     finding where nothing changed). SQLite (3.40 here: no ORDER BY inside GROUP_CONCAT) keeps
-    the order of the rows it reads."""
+    the order of the rows it reads. In a window neither can order; those lists are put in the
+    ids' order when the row is read (``engine.row_facts``)."""
 
     function = "GROUP_CONCAT"
     output_field = CharField()

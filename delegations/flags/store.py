@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from delegations.flags.engine import FlagQuery, _json
+from delegations.flags.engine import FlagQuery, row_facts
 from delegations.flags.models import Finding, FlagStoreState
 from delegations.flags.registry import RULES, Context, Rule
 from duties.excel.bulk import insert_objects
@@ -94,8 +94,8 @@ def _reads(rule: Rule, *models) -> bool:
     names = set()
     for model in models:
         names.add(model._meta.db_table)
-        for field in model._meta.many_to_many:
-            names.add(field.remote_field.through._meta.db_table)
+        for m2m in model._meta.many_to_many:
+            names.add(m2m.remote_field.through._meta.db_table)
     return any(f'"{name}"' in text for name in names)
 
 
@@ -396,12 +396,6 @@ def key_of(rule_code: str, row: dict) -> str:
     )
 
 
-def _facts(row: dict) -> dict:
-    facts = dict(_json(row["f_facts"]))
-    facts.pop("none", None)
-    return facts
-
-
 def compute(scope: dict, codes, today) -> dict[str, dict]:
     """What the rules say for ``scope`` (``{"county": pk}`` or ``{"townships": [pk…]}``):
     key → the values a Finding row holds."""
@@ -430,7 +424,7 @@ def compute(scope: dict, codes, today) -> dict[str, dict]:
             "assignment_pk": row["f_assignment"] or 0,
             "delegation_pk": row["f_delegation"] or 0,
             "entry_pk": row["f_entry"] or 0,
-            "facts": _facts(row),
+            "facts": row_facts(row),
         }
     return result
 
