@@ -21,6 +21,7 @@ from typing import Callable
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.baseline import run_baseline
 from bench.pages import bench_pages
@@ -217,7 +218,6 @@ def measure_write_assignment(bench: Bench) -> dict:
     """One assignment to one township: the store's refresh the assignment service runs
     (``store.assignment_recorded``: the assignment's own findings, and the township's
     duplicates), the best of three, rolled back."""
-    import datetime
 
     from delegations.models import Assignment
 
@@ -228,7 +228,7 @@ def measure_write_assignment(bench: Bench) -> dict:
         with transaction.atomic():
             assignment = Assignment.objects.create(
                 department=department, title="基准测试交办", duty_item=item, channel="notice",
-                assigned_on=datetime.date.today())
+                assigned_on=timezone.localdate())
             assignment.townships.set([township])
             seconds, queries, _changes = _timed(
                 lambda: store.assignment_recorded(assignment, [township], reason="基准测试"))

@@ -17,6 +17,7 @@ import time
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 FIELDS = (
     "燃气 秸秆 森林 河道 地质灾害 消防 食品 药品 特种设备 农村公路 宅基地 耕地 养老 医疗 教育 "
@@ -150,7 +151,7 @@ def bench_pages(entries: int = 1000, repeat: int = 5, seed: int = 6) -> dict:
             results["township_page"] = {**_time(page, repeat), "queries": count}
             results["township_page_territorial"] = _time(lambda: page("?list=territorial"), repeat)
             results["township_page_search"] = _time(lambda: page("?q=巡查&category=inspection"), repeat)
-            today = datetime.date.today().isoformat()
+            today = timezone.localdate().isoformat()
             results["township_page_as_of"] = _time(lambda: page(f"?as_of={today}"), repeat)
             results["changes_page"] = _time(
                 lambda: page(f"changes/?start=2024-01-01&end={today}"), repeat

@@ -24,6 +24,18 @@ class World:
 
 
 @pytest.fixture(autouse=True)
+def run_day(request):
+    """A module whose ``TODAY`` is the day the tests run (``TODAY_IS_RUN_DAY = True``) gets it
+    afresh for each test: a run that crosses midnight in China (16:00 UTC) would otherwise
+    compare the day the module was imported with the services' today."""
+    from django.utils import timezone
+
+    module = request.module
+    if getattr(module, "TODAY_IS_RUN_DAY", False):
+        module.TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -423,7 +423,7 @@ def test_the_admin_offers_the_steps_as_actions_that_call_the_workflow(office_cli
     assert delegation.state == "approved"
     office_client.post(changelist, {
         "action": "revoke", "_selected_action": [delegation.pk], "apply": "1",
-        "revoked_on": datetime.date.today().isoformat(), "reason": "职责调整",
+        "revoked_on": timezone.localdate().isoformat(), "reason": "职责调整",
         "document_no": "示县编〔2025〕2号",
     })
     delegation.refresh_from_db()
@@ -595,7 +595,7 @@ def test_an_entry_added_in_the_admin_brings_the_flags_up_to_date(office_client, 
 
     item = DutyItemFactory(county=world.county)
     AssignmentFactory(department=world.dept_a, townships=[world.township_b], duty_item=item,
-                      title="开展巡查", assigned_on=datetime.date.today())
+                      title="开展巡查", assigned_on=timezone.localdate())
 
     def unlisted():
         return [f for f in StoredFlagQuery(township=world.township_b)

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.api_helpers import (  # noqa: F401  (fixtures)
@@ -179,7 +180,7 @@ def test_approving_a_delegation_that_covers_an_assignment_clears_its_flag(scene)
     assert response.status_code == 200, response.content
     assert scene.asg_a.pk not in [r["assignment"] for r in flags(office, query)]
     # Revoked today: the earlier assignment stays covered, a later one is flagged again.
-    today = datetime.date.today()
+    today = timezone.localdate()
     response = office.post(url(f"delegations/{delegation}/revoke/"),
                            {"revoked_on": today.isoformat(), "note": "任务调整",
                             "document_no": "示县委〔2025〕10号"}, format="json")

@@ -104,7 +104,7 @@ def test_current_lists_hold_only_entries_in_force_today(world):
     item_old = DutyItemFactory(county=world.county, code="OLD")
     item_future = DutyItemFactory(county=world.county, code="FUT")
     item_now = DutyItemFactory(county=world.county, code="NOW")
-    today = datetime.date.today()
+    today = timezone.localdate()
     ListEntryFactory(item=item_old, effective_from=datetime.date(2020, 1, 1),
                      effective_to=datetime.date(2021, 1, 1))
     ListEntryFactory(item=item_future, effective_from=today + datetime.timedelta(days=30))

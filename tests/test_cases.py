@@ -21,7 +21,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate()  # set again for each test (conftest.run_day)
+TODAY_IS_RUN_DAY = True
 
 
 @pytest.fixture

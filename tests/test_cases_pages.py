@@ -19,7 +19,8 @@ from tests.factories import AssignmentFactory, DelegationFactory, DutyItemFactor
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate()  # set again for each test (conftest.run_day)
+TODAY_IS_RUN_DAY = True
 LIST = reverse("pages:flag_list")
 
 

@@ -16,7 +16,8 @@ from tests.factories import AssignmentFactory, CountyFactory, DepartmentFactory,
 from tests.factories import store_follows_every_test, the_store_follows  # noqa: F401
 from townships.models import Profile
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate()  # set again for each test (conftest.run_day)
+TODAY_IS_RUN_DAY = True
 
 
 @pytest.fixture

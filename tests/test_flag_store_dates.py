@@ -17,7 +17,8 @@ from tests.factories import DelegationFactory, DutyItemFactory, ListEntryFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate()  # set again for each test (conftest.run_day)
+TODAY_IS_RUN_DAY = True
 
 
 def later(days):

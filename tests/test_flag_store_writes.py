@@ -34,7 +34,8 @@ pytestmark = pytest.mark.django_db
 
 STEPS = 150
 SEED = int(os.environ.get("FLAG_STORE_SEED", "20260412"))
-TODAY = timezone.localdate()
+TODAY = timezone.localdate()  # set again for each test (conftest.run_day)
+TODAY_IS_RUN_DAY = True
 CHANNELS = [c.value for c in Assignment.Channel]
 State = Delegation.State
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from duties.models import Category, ListKind, PowerSource
@@ -200,7 +201,7 @@ def test_entries_of_another_township_or_county_are_not_shown(client, world, list
 
 
 def test_entries_not_in_force_today_are_not_shown(client, world, lists):
-    today = datetime.date.today()
+    today = timezone.localdate()
     ListEntryFactory(item__county=world.county, item__code="P100", effective_from=today + datetime.timedelta(days=30))
     ListEntryFactory(
         item__county=world.county,
@@ -280,7 +281,7 @@ def test_the_township_page_query_count_does_not_grow_with_the_entries(client, wo
         {},
         {"list": "territorial"},
         {"q": "Q00", "category": "inspection"},
-        {"as_of": datetime.date.today().isoformat()},
+        {"as_of": timezone.localdate().isoformat()},
     ]
 
     def counts():
@@ -391,7 +392,7 @@ def test_pages_use_no_external_assets(client, world, lists):
 
 def test_the_export_of_a_past_day_holds_that_days_rows(client, world, lists):
     url = reverse("pages:township_export", args=[world.township_a.code, "csv"])
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response = client.get(url, {"list": "reclaimed", "as_of": today})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
