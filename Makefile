@@ -61,7 +61,8 @@ bench: install
 screenshots: install browser
 	$(BIN)/python -m tests.browser.doc_screenshots
 
-# Regenerate the zh_Hans catalog from the code (keeps existing translations) and compile it.
+# Regenerate the zh_Hans catalog of the project's strings (locale/; keeps existing translations;
+# locale_third_party/ is kept by hand) and compile both.
 # Needs GNU gettext (apt-get install gettext); the compiled .mo is committed, so running the
 # app never does.
 messages: install
