@@ -190,11 +190,13 @@ def entries_as_of(township, day: datetime.date, *, kind=None, scope=None) -> lis
     # now: one query for all of them (normally none).
     live = [e.item_id for e in entries if items.get(e.item_id, (None, "-"))[1] == "-"]
     live_items = DutyItem.objects.select_related("county", "department").in_bulk(live) if live else {}
-    for item, _type in items.values():
-        item.county = county
-        item.department = departments.get(item.department_id)
     for entry in entries:
-        entry.item = live_items.get(entry.item_id) or items[entry.item_id][0]
+        item = live_items.get(entry.item_id)
+        if item is None and entry.item_id in items:
+            item = items[entry.item_id][0]
+            item.county = county
+            item.department = departments.get(item.department_id)
+        entry.item = item
         for name in ENTRY_DEPARTMENTS:
             setattr(entry, name, departments.get(getattr(entry, f"{name}_id")))
     return entries
