@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -43,6 +44,19 @@ def demo_moment(today: datetime.date, day: str, time: str) -> datetime.datetime:
     return min(moment, timezone.now())
 
 
+@contextmanager
+def refused_as_demo_error(message: str, **params):
+    """A refusal of the services (or a bad demo day) while loading, as the demo's error:
+    ``message`` % (``params`` and the refusal's ``message``)."""
+    try:
+        yield
+    except (ValidationError, PermissionDenied, ValueError) as error:
+        from demo.county import DemoDataError
+
+        messages = getattr(error, "messages", [str(error)])
+        raise DemoDataError(message % {**params, "message": " ".join(messages)}) from error
+
+
 class _Steps:
     """Dates and accounts of the demo's calls."""
 
@@ -68,16 +82,9 @@ def load_calls(loader, rows: list[dict]) -> None:
         if (township.code, row["found"]) in known:
             loader._count("unchanged", "call")
             continue
-        try:
+        with refused_as_demo_error(_("Demo data: call “%(found)s”: %(message)s"),
+                                   found=row["found"]):
             _walk(loader, steps, township, row)
-        except (ValidationError, PermissionDenied, ValueError) as error:
-            from demo.county import DemoDataError
-
-            messages = getattr(error, "messages", [str(error)])
-            raise DemoDataError(
-                _("Demo data: call “%(found)s”: %(message)s")
-                % {"found": row["found"], "message": " ".join(messages)}
-            ) from error
         loader._count("created", "call")
 
 

@@ -15,12 +15,11 @@ import datetime
 import re
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from delegations import workflow
 from delegations.models import Delegation
-from demo.calls import demo_day, demo_moment
+from demo.calls import demo_day, demo_moment, refused_as_demo_error
 
 CLAIM_MARK = "（演示认领：{ref}）"
 _CLAIM_RE = re.compile(r"（演示认领：(K\d+)）$")
@@ -39,16 +38,8 @@ def load_claims(loader, rows: list[dict]) -> None:
         if row["ref"] in known:
             loader._count("unchanged", "claim")
             continue
-        try:
+        with refused_as_demo_error(_("Demo data: claim %(ref)s: %(message)s"), ref=row["ref"]):
             _file(loader, row)
-        except (ValidationError, PermissionDenied, ValueError) as error:
-            from demo.county import DemoDataError
-
-            messages = getattr(error, "messages", [str(error)])
-            raise DemoDataError(
-                _("Demo data: claim %(ref)s: %(message)s")
-                % {"ref": row["ref"], "message": " ".join(messages)}
-            ) from error
         loader._count("created", "claim")
 
 
